@@ -1,0 +1,108 @@
+"""Claim verdicts: a table in the notebook, glued values for the book text, ``claims.json``.
+
+A notebook passes, for every claim of its catalogue entry, our value and whether the claim
+holds, both computed from the data; the verdict follows from that, never typed in.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import catalogue
+from .store import project_root
+
+VERDICTS = ("replicated", "not replicated", "inconclusive")
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    statement: str
+    paper: float | None
+    ours: float
+    verdict: str
+
+
+def verdict(holds: bool | None) -> str:
+    """'replicated' when the claim holds on our data, 'not replicated' when not, and
+    'inconclusive' when the data cannot decide (e.g. a statistic is undefined)."""
+    if holds is None:
+        return "inconclusive"
+    return "replicated" if holds else "not replicated"
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float) and math.isnan(v):
+        return "nan"
+    return f"{v:.4g}"
+
+
+def _text(claims: list[Claim]) -> str:
+    rows = [f"{c.id}: {c.verdict} (paper {_fmt(c.paper)}, ours {_fmt(c.ours)})\n    {c.statement}" for c in claims]
+    return "\n".join(rows)
+
+
+def _html(claims: list[Claim]) -> str:
+    colour = {"replicated": "#1b7837", "not replicated": "#b2182b", "inconclusive": "#777777"}
+    rows = "".join(
+        f"<tr><td><code>{html.escape(c.id)}</code></td><td>{html.escape(c.statement)}</td>"
+        f"<td>{_fmt(c.paper)}</td><td>{_fmt(c.ours)}</td>"
+        f'<td><b style="color:{colour[c.verdict]}">{c.verdict}</b></td></tr>'
+        for c in claims
+    )
+    head = "<tr><th>claim</th><th>statement</th><th>paper</th><th>ours</th><th>verdict</th></tr>"
+    return f'<table class="claims">{head}{rows}</table>'
+
+
+def _outputs(fig: str, claims: list[Claim]) -> list[dict]:
+    """The notebook outputs of a report: the table, then one glued value per claim."""
+    short = fig.split("/")[-1]
+    table = {"output_type": "display_data", "metadata": {}, "data": {"text/plain": _text(claims), "text/html": _html(claims)}}
+    glued = [
+        {
+            "output_type": "display_data",
+            "metadata": {"scrapbook": {"name": f"{short}_{c.id}", "mime_prefix": "application/papermill.record/"}},
+            "data": {"application/papermill.record/text/plain": _fmt(c.ours)},
+        }
+        for c in claims
+    ]
+    return [table, *glued]
+
+
+def reference_outputs(fig: str) -> list[dict]:
+    """The shape of ``report``'s outputs for ``fig`` with placeholder values: the nbval
+    reference of a notebook's claims cell (values and verdicts are sanitised away)."""
+    spec = catalogue.figure(fig)
+    return _outputs(fig, [Claim(c.id, c.statement, c.paper, math.nan, "inconclusive") for c in spec.claims])
+
+
+def report(fig: str, results: dict[str, tuple[float, bool | None]], root: str | Path | None = None) -> list[Claim]:
+    """Report every claim of ``fig``: ``results`` maps claim id -> (our value, holds).
+
+    Displays the table, glues ``<id>_<claim>`` values for the book text and writes
+    ``results/<paper>/<id>/claims.json``. Missing or unknown claim ids are an error."""
+    spec = catalogue.figure(fig)
+    expected = [c.id for c in spec.claims]
+    if sorted(results) != sorted(expected):
+        raise ValueError(f"claims for {fig} must be exactly {expected}; got {sorted(results)}")
+    claims = [Claim(c.id, c.statement, c.paper, float(results[c.id][0]), verdict(results[c.id][1])) for c in spec.claims]
+    out = Path(root or project_root()) / "results" / fig
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "claims.json").write_text(json.dumps({"figure": fig, "title": spec.title, "claims": [asdict(c) for c in claims]}, indent=1))
+    from IPython.display import publish_display_data
+
+    for o in _outputs(fig, claims):
+        publish_display_data(o["data"], metadata=o["metadata"])
+    return claims
+
+
+def load_all(root: str | Path | None = None) -> list[dict]:
+    """Every ``results/<paper>/<id>/claims.json`` under the project root, sorted by figure."""
+    files = sorted((Path(root or project_root()) / "results").glob("*/*/claims.json"))
+    return [json.loads(f.read_text()) for f in files]

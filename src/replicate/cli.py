@@ -1,0 +1,98 @@
+"""The ``replicate`` command: run a figure, build the book, benchmark, fetch data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+EPILOG = """examples:
+  replicate run hacohen2020/h1 -p n_models 12        rerun one figure with a new parameter
+  replicate run hacohen2020/h1 --scale paper          the paper's sizes (for a GPU)
+  replicate book                                      execute changed notebooks, build _build/html
+  replicate bench train                               engine vs a plain PyTorch loop
+  replicate data fashion_mnist                        check that a data set is available
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="replicate",
+        description="Replicate, figure by figure, three papers on how deep networks learn individual examples.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="{run,book,bench,data,prepare}")
+
+    run = sub.add_parser(
+        "run",
+        help="execute one figure notebook (jupytext -> papermill) into executed/, where the book picks it up",
+        description="Execute one figure notebook with new parameters; the executed notebook replaces the book's page. "
+        "Trained ensembles come from the run store when they exist.",
+    )
+    run.add_argument("figure", help="<paper>/<id>, e.g. hacohen2020/h1")
+    run.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help="set a parameter (value parsed as YAML)")
+    run.add_argument("-f", action="append", default=[], metavar="FILE", help="a YAML file of parameters (applied before -p)")
+    run.add_argument("--scale", default="laptop", choices=("laptop", "paper", "smoke"), help="start from this scale's parameter file (default: the notebook's laptop values)")
+
+    book = sub.add_parser("book", help="execute every notebook whose inputs changed, then build the HTML into _build/html")
+    book.add_argument("--force", action="store_true", help="execute every notebook, changed or not")
+    book.add_argument("--no-build", action="store_true", help="execute notebooks and write the scorecard, but skip the HTML build")
+
+    bench = sub.add_parser("bench", help="benchmarks that print ours-vs-baseline ratios measured in one run")
+    bench.add_argument("what", choices=("train",), help="train: the ensemble engine vs a plain per-model PyTorch loop")
+    bench.add_argument("--quick", action="store_true", help="a smaller problem (for a fast check, noisier ratios)")
+
+    data = sub.add_parser("data", help="make sure data sets are available locally (system copy or download) and describe them")
+    data.add_argument("names", nargs="*", default=["fashion_mnist"], help="data set names (default: fashion_mnist)")
+    data.add_argument("--root", default=None, help="data root (default: $REPLICATE_DATA or ~/.cache/replicate/data)")
+
+    prep = sub.add_parser("prepare", help="write notebooks with a scale's parameters injected, unexecuted, for nbval")
+    prep.add_argument("figures", nargs="*", help="<paper>/<id> (default: all)")
+    prep.add_argument("--scale", default="smoke", choices=("laptop", "paper", "smoke"))
+    prep.add_argument("--out", required=True, help="output folder")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        from . import pipeline
+
+        overrides = {name: yaml.safe_load(value) for name, value in args.p}
+        out = pipeline.run(args.figure, overrides, [Path(f) for f in args.f], args.scale)
+        print(f"executed notebook: {out}\nrebuild the HTML with: replicate book")
+    elif args.command == "book":
+        from . import pipeline
+
+        html = pipeline.book(force=args.force, build=not args.no_build)
+        print(f"book: {html / 'index.html'}")
+    elif args.command == "bench":
+        from . import bench
+
+        bench.train_bench(quick=args.quick)
+    elif args.command == "data":
+        from . import data
+
+        for name in args.names:
+            try:
+                for split in ("train", "test"):
+                    a = data.load(name, split, root=args.root)
+                    print(f"{name} {split}: {len(a.y)} examples, shape {a.x.shape[1:]}, {a.n_classes} classes")
+            except data.DataError as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 2
+    elif args.command == "prepare":
+        from . import pipeline
+
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for fig in args.figures or list(pipeline.notebooks()):
+            print(pipeline.prepare(fig, args.scale, out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""Per-example learning metrics from Hacohen 2020, Baldock 2021 and Pliushch 2022.
+
+Pure numpy (faiss only inside `knn_predict`). `preds` is an int array
+(n_models, n_examples) of predicted labels and `labels` is (n_examples,).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+_KNN_CHUNK = 4096
+
+
+def _vote_counts(preds: ArrayLike, n_classes: int) -> NDArray[np.int64]:
+    """(n_examples, n_classes) number of models voting for each class."""
+    preds = np.asarray(preds)
+    if preds.size and (preds.min() < 0 or preds.max() >= n_classes):
+        raise ValueError(f"predictions must lie in [0, {n_classes})")
+    n = preds.shape[1]
+    flat = (np.arange(n) * n_classes + preds).ravel()
+    return np.bincount(flat, minlength=n * n_classes).reshape(n, n_classes)
+
+
+def _start_of_final_run(states: ArrayLike, target: ArrayLike) -> NDArray[np.int64]:
+    """Smallest t with `states[t:] == target` per column; -1 where `states[-1] != target`."""
+    match = np.asarray(states) == np.asarray(target)[None, :]
+    tail = np.logical_and.accumulate(match[::-1], axis=0)
+    start = match.shape[0] - tail.sum(axis=0)
+    return np.where(match[-1], start, -1).astype(np.int64)
+
+
+def consistency(preds: ArrayLike, labels: ArrayLike) -> NDArray[np.float64]:
+    """Fraction of models predicting the true label (Hacohen 2020 consistency score)."""
+    return (np.asarray(preds) == np.asarray(labels)[None, :]).mean(axis=0)
+
+
+def consensus(preds: ArrayLike, n_classes: int) -> NDArray[np.float64]:
+    """Largest fraction of models agreeing on one label, right or wrong (Hacohen 2020 consensus)."""
+    preds = np.asarray(preds)
+    return _vote_counts(preds, n_classes).max(axis=1) / preds.shape[0]
+
+
+def consensus_class(preds: ArrayLike, labels: ArrayLike, n_classes: int) -> NDArray[np.int64]:
+    """Majority-vote label (Baldock 2021 A.6.2/A.6.3).
+
+    Ties go to the true label when it is among the tied classes, else to the lowest tied index.
+    """
+    labels = np.asarray(labels)
+    counts = _vote_counts(preds, n_classes)
+    label_is_top = counts[np.arange(labels.size), labels] == counts.max(axis=1)
+    return np.where(label_is_top, labels, counts.argmax(axis=1)).astype(np.int64)
+
+
+def consensus_consistency(preds: ArrayLike, labels: ArrayLike, n_classes: int) -> NDArray[np.float64]:
+    """Fraction of models predicting the consensus class (Baldock 2021 A.6.3)."""
+    return consistency(preds, consensus_class(preds, labels, n_classes))
+
+
+def prediction_entropy(preds: ArrayLike, n_classes: int) -> NDArray[np.float64]:
+    """Entropy in nats of the per-example histogram of model votes (Baldock 2021 C.2)."""
+    preds = np.asarray(preds)
+    p = _vote_counts(preds, n_classes) / preds.shape[0]
+    return -np.sum(p * np.log(np.where(p > 0, p, 1.0)), axis=1)
+
+
+def bimodality(values: ArrayLike) -> float:
+    """Kurtosis - skewness^2 - 1 with population moments (Hacohen 2020 bimodality).
+
+    It is 0 for any two-point distribution and 2 for a normal one; nan for a constant input.
+    """
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if np.ptp(values) == 0:
+        return float("nan")
+    d = values - values.mean()
+    m2 = np.mean(d**2)
+    skew = np.mean(d**3) / m2**1.5
+    kurt = np.mean(d**4) / m2**2
+    return float(kurt - skew**2 - 1.0)
+
+
+def true_positive_agreement(correct: ArrayLike) -> float:
+    """#(examples all models get right) / #(examples any model gets right) (Pliushch 2022).
+
+    nan when no model is correct on any example.
+    """
+    correct = np.asarray(correct, dtype=bool)
+    n_any = int(correct.any(axis=0).sum())
+    if n_any == 0:
+        return float("nan")
+    return int(correct.all(axis=0).sum()) / n_any
+
+
+def agreement_lower_bound(accuracies: ArrayLike) -> float:
+    """Smallest possible true-positive agreement given model accuracies: 1 - min(sum(1 - acc), 1) (Pliushch 2022)."""
+    errors = np.sum(1.0 - np.asarray(accuracies, dtype=np.float64))
+    return float(1.0 - min(errors, 1.0))
+
+
+def expected_random_agreement(accuracies: ArrayLike, normalized: bool = False) -> float:
+    """Agreement expected if models erred independently: prod(acc) (Pliushch 2022).
+
+    With `normalized`, divide by the chance that at least one model is right,
+    1 - prod(1 - acc), to compare with `true_positive_agreement` (nan if all acc are 0).
+    """
+    acc = np.asarray(accuracies, dtype=np.float64)
+    all_right = np.prod(acc)
+    if not normalized:
+        return float(all_right)
+    any_right = 1.0 - np.prod(1.0 - acc)
+    return float(all_right / any_right) if any_right > 0 else float("nan")
+
+
+def accessibility(consistency_by_epoch: ArrayLike) -> NDArray[np.float64]:
+    """Mean over epochs of an (n_epochs, n) consistency array (Hacohen 2020 accessibility)."""
+    return np.asarray(consistency_by_epoch, dtype=np.float64).mean(axis=0)
+
+
+def iteration_learned(history: ArrayLike, final: ArrayLike | None = None) -> NDArray[np.int64]:
+    """First checkpoint from which the prediction always equals `final` (Baldock 2021 Sec 3.2).
+
+    `history` is (n_checkpoints, n) with checkpoint 0 the initialisation; `final` defaults
+    to `history[-1]`. 0 if always equal, -1 where the last checkpoint differs from `final`.
+    """
+    history = np.asarray(history)
+    return _start_of_final_run(history, history[-1] if final is None else final)
+
+
+def prediction_depth(probe_preds: ArrayLike, model_pred: ArrayLike) -> NDArray[np.int64]:
+    """Earliest probe from which every k-NN probe agrees with the model (Baldock 2021 A.6.1).
+
+    `probe_preds` is (n_probes, n), input first and softmax last; -1 where the last probe
+    disagrees with the model.
+    """
+    return _start_of_final_run(probe_preds, model_pred)
+
+
+def knn_predict(
+    index_emb: ArrayLike,
+    index_labels: ArrayLike,
+    query_emb: ArrayLike,
+    k: int = 30,
+    n_classes: int | None = None,
+    exclude: ArrayLike | None = None,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Exact L2 k-NN majority vote, the probe of Baldock 2021 A.6.1.
+
+    Returns (pred, votes): votes (n_query, n_classes) neighbour counts, pred their argmax
+    (ties to the lowest class). `exclude[i]` is the index row to drop from query i's
+    neighbours (-1: none), e.g. the query itself when it belongs to the index.
+    """
+    import faiss
+
+    index_emb = np.ascontiguousarray(index_emb, dtype=np.float32)
+    query_emb = np.ascontiguousarray(query_emb, dtype=np.float32)
+    index_labels = np.asarray(index_labels, dtype=np.int64)
+    n_classes = int(index_labels.max()) + 1 if n_classes is None else n_classes
+    if exclude is not None:
+        exclude = np.asarray(exclude, dtype=np.int64)
+    n_search = k + (exclude is not None)
+    if n_search > index_emb.shape[0]:
+        raise ValueError(f"need at least {n_search} index rows, got {index_emb.shape[0]}")
+
+    index = faiss.IndexFlatL2(index_emb.shape[1])
+    if faiss.get_num_gpus() > 0:
+        index = faiss.index_cpu_to_all_gpus(index)
+    index.add(index_emb)
+
+    n_query = query_emb.shape[0]
+    votes = np.empty((n_query, n_classes), dtype=np.int64)
+    for start in range(0, n_query, _KNN_CHUNK):
+        stop = min(start + _KNN_CHUNK, n_query)
+        rows = stop - start
+        _, neighbours = index.search(query_emb[start:stop], n_search)
+        if exclude is not None:
+            excluded = exclude[start:stop, None]
+            keep = (neighbours != excluded) | (excluded < 0)
+            keep[keep.all(axis=1), k] = False
+            neighbours = neighbours[keep].reshape(rows, k)
+        flat = np.arange(rows)[:, None] * n_classes + index_labels[neighbours]
+        votes[start:stop] = np.bincount(flat.ravel(), minlength=rows * n_classes).reshape(rows, n_classes)
+    return votes.argmax(axis=1), votes
+
+
+def output_margin(logits: ArrayLike) -> NDArray[np.float64]:
+    """Largest minus second-largest logit per example, a confidence measure; logits (n, n_classes)."""
+    logits = np.asarray(logits, dtype=np.float64)
+    top2 = np.partition(logits, logits.shape[1] - 2, axis=1)[:, -2:]
+    return top2[:, 1] - top2[:, 0]
+
+
+def match_epochs_by_accuracy(acc_a: ArrayLike, acc_b: ArrayLike, tol: float = 0.01) -> list[tuple[int, int]]:
+    """Pair each epoch of run a with the epoch of run b of closest mean accuracy.
+
+    Lets two training runs be compared at equal accuracy rather than equal epoch; pairs
+    with |diff| > tol are dropped; ties go to the earliest epoch of b.
+    """
+    acc_a = np.asarray(acc_a, dtype=np.float64)
+    acc_b = np.asarray(acc_b, dtype=np.float64)
+    diff = np.abs(acc_a[:, None] - acc_b[None, :])
+    best = diff.argmin(axis=1)
+    ok = diff[np.arange(acc_a.size), best] <= tol
+    return [(int(a), int(b)) for a, b in zip(np.flatnonzero(ok), best[ok])]
+
+
+def independent_predictions(
+    accuracies: ArrayLike, labels: ArrayLike, n_classes: int, rng: np.random.Generator
+) -> NDArray[np.int64]:
+    """Predictions of independent models with matched accuracy (Hacohen 2020 Fig. 1c, 3b baseline).
+
+    Model i is right on each example with probability accuracies[i], independently;
+    when wrong its label is uniform over the n_classes - 1 wrong labels.
+    """
+    acc = np.asarray(accuracies, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    shape = (acc.size, labels.size)
+    correct = rng.random(shape) < acc[:, None]
+    wrong = (labels[None, :] + rng.integers(1, n_classes, size=shape)) % n_classes
+    return np.where(correct, labels[None, :], wrong)

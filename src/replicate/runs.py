@@ -1,0 +1,200 @@
+"""Get or compute: ensemble specs -> run store -> training -> :class:`Record`.
+
+Two notebooks asking for the same spec share one store entry; an interrupted training run
+resumes from its last completed epoch.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+
+from . import data, provenance
+from .store import Store, key as store_key
+from .train import State, TrainConfig, train_ensemble
+
+VERSION = "ensemble-1"
+SPLITS = ("same", "holdout", "partition")
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which examples an ensemble trains and is evaluated on (seeded views, never copies)."""
+
+    dataset: str = "fashion_mnist"
+    n_train: int | None = None
+    n_test: int | None = None
+    classes: tuple[int, ...] | None = None
+    label_noise: float = 0.0
+    random_labels: bool = False
+    split: str = "same"
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.dataset not in data.DATASETS:
+            raise data.DataError(f"dataset={self.dataset!r} is not known; allowed: {', '.join(data.DATASETS)}")
+        if self.split not in SPLITS:
+            raise ValueError(
+                f"split={self.split!r} is not allowed; choose one of: same (every model on the whole training set), "
+                "holdout (each model on its own random 90%), partition (disjoint parts)"
+            )
+
+
+@dataclass(frozen=True)
+class EnsembleSpec:
+    """Everything that determines a trained ensemble: its data and its training."""
+
+    data: DataSpec
+    train: TrainConfig
+
+    def key(self, device: torch.device) -> str:
+        return store_key("ensemble", {**asdict(self), "device": device.type}, VERSION)
+
+
+def views(spec: DataSpec, n_models: int) -> tuple[data.Arrays, data.Arrays, np.ndarray]:
+    """The training and test sets of ``spec`` and the (n_models, n_train) training masks."""
+    train, test = data.load(spec.dataset, "train", seed=spec.seed), data.load(spec.dataset, "test", seed=spec.seed)
+    if spec.classes is not None:
+        train, test = data.select_classes(train, spec.classes), data.select_classes(test, spec.classes)
+    if spec.n_train is not None:
+        train = data.subset(train, spec.n_train, spec.seed)
+    if spec.n_test is not None:
+        test = data.subset(test, spec.n_test, spec.seed)
+    if spec.random_labels:
+        train = data.random_labels(train, spec.seed)
+    elif spec.label_noise:
+        train = data.label_noise(train, spec.label_noise, spec.seed)
+    n = len(train.y)
+    if spec.split == "holdout":
+        masks = data.holdout_masks(n, n_models, spec.seed)
+    elif spec.split == "partition":
+        masks = data.partition_masks(n, n_models, spec.seed)
+    else:
+        masks = np.ones((n_models, n), bool)
+    return train, test, masks
+
+
+@dataclass
+class Record:
+    """A trained ensemble: per split, predictions (n_models, n_epochs + 1, n) and labels."""
+
+    spec: EnsembleSpec
+    key: str
+    arrays: dict[str, np.ndarray]
+    meta: dict = field(default_factory=dict)
+
+    def preds(self, split: str = "test") -> np.ndarray:
+        return self.arrays[f"preds/{split}"]
+
+    def labels(self, split: str = "test") -> np.ndarray:
+        return self.arrays[f"labels/{split}"]
+
+    def ids(self, split: str = "test") -> np.ndarray:
+        return self.arrays[f"ids/{split}"]
+
+    @property
+    def masks(self) -> np.ndarray:
+        """bool (n_models, n_train): which training points each model trained on."""
+        return self.arrays["masks"]
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.meta["n_classes"])
+
+    @property
+    def epochs(self) -> np.ndarray:
+        return np.arange(self.preds("train").shape[1])
+
+    def correct(self, split: str = "test") -> np.ndarray:
+        return self.preds(split) == self.labels(split)
+
+    def accuracy(self, split: str = "test") -> np.ndarray:
+        """(n_models, n_epochs + 1) accuracy of every model after every epoch."""
+        return self.correct(split).mean(-1)
+
+
+def _arrays(train: data.Arrays, test: data.Arrays, masks: np.ndarray, state: State, weights: bool) -> dict[str, np.ndarray]:
+    out = {"masks": masks, "loss": state.loss, "relabelled": train.relabelled, "original_labels/train": train.original_y}
+    for split, a in (("train", train), ("test", test)):
+        out |= {f"preds/{split}": state.preds[split], f"labels/{split}": a.y, f"ids/{split}": a.ids}
+        if state.step_preds[split].shape[1]:
+            out[f"step_preds/{split}"] = state.step_preds[split]
+        if "logits" in state.extra:
+            out[f"logits/{split}"] = state.extra["logits"][split]
+    if weights:
+        out |= {f"weights/{k}": v.cpu().numpy() for k, v in {**state.params, **state.buffers}.items()}
+    return out
+
+
+def _checkpoint(state: State) -> dict:
+    return {
+        "epoch": state.epoch,
+        "params": state.params,
+        "buffers": state.buffers,
+        "momentum": state.momentum,
+        "preds": {k: torch.from_numpy(v) for k, v in state.preds.items()},
+        "step_preds": {k: torch.from_numpy(v) for k, v in state.step_preds.items()},
+        "loss": torch.from_numpy(state.loss),
+        "seconds": state.extra.get("seconds", 0.0),
+    }
+
+
+def _state(ck: dict) -> State:
+    return State(
+        epoch=ck["epoch"],
+        params=ck["params"],
+        buffers=ck["buffers"],
+        momentum=ck["momentum"],
+        preds={k: v.numpy() for k, v in ck["preds"].items()},
+        step_preds={k: v.numpy() for k, v in ck["step_preds"].items()},
+        loss=ck["loss"].numpy(),
+        extra={"seconds": ck["seconds"]},
+    )
+
+
+def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None = None, progress: bool | None = None) -> Record:
+    """The trained ensemble of ``spec``: read from the store, or trained (resuming a killed run)."""
+    store = store or Store()
+    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    k = spec.key(dev)
+    hit = store.load("ensemble", k)
+    if hit is not None:
+        return Record(spec, k, *hit)
+    train, test, masks = views(spec.data, spec.train.n_models)
+    ck = store.load_checkpoint("ensemble", k)
+    state = _state(ck) if ck is not None else None
+    spent = state.extra["seconds"] if state else 0.0
+    start = time.perf_counter()
+
+    def checkpoint(st: State) -> None:
+        st.extra["seconds"] = spent + time.perf_counter() - start
+        store.save_checkpoint("ensemble", k, _checkpoint(st))
+
+    state = train_ensemble(
+        spec.train,
+        train.x,
+        train.y,
+        {"train": train.x, "test": test.x},
+        masks=masks,
+        n_classes=train.n_classes,
+        device=dev,
+        state=state,
+        on_epoch=checkpoint,
+        progress=progress,
+    )
+    meta = {
+        "spec": asdict(spec),
+        "key": k,
+        "n_classes": train.n_classes,
+        "engine": state.extra["engine"],
+        "device": str(dev),
+        "train_seconds": round(spent + time.perf_counter() - start, 2),
+        "resumed_from_epoch": ck["epoch"] if ck else 0,
+        **provenance.info(),
+    }
+    arrays = _arrays(train, test, masks, state, spec.train.keep_weights)
+    store.save("ensemble", k, arrays, meta)
+    return Record(spec, k, arrays, meta)

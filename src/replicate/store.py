@@ -1,0 +1,129 @@
+"""The run store: content-addressed entries of numpy arrays, written atomically.
+
+An entry lives in ``<root>/<kind>/<key>/`` as ``arrays.npz`` + ``meta.json`` + ``MANIFEST.json``
+(sha256 of both, written last). An entry whose manifest is missing or does not match is
+partial or corrupt: it is deleted and reported as a miss, never read. Long computations
+keep a resumable checkpoint in ``<root>/<kind>/<key>.partial/`` until their entry lands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def project_root() -> Path:
+    """The repository root (the folder holding ``_toc.yml``), else the working directory.
+
+    ``REPLICATE_HOME`` overrides it; notebooks and the CLI resolve paths from here."""
+    if "REPLICATE_HOME" in os.environ:
+        return Path(os.environ["REPLICATE_HOME"]).resolve()
+    here = Path.cwd().resolve()
+    for d in (here, *here.parents):
+        if (d / "_toc.yml").exists():
+            return d
+    return here
+
+
+def default_root() -> Path:
+    """``REPLICATE_STORE`` if set, else ``_store/`` in the project root."""
+    return Path(os.environ.get("REPLICATE_STORE") or project_root() / "_store")
+
+
+def key(kind: str, spec: dict, version: str) -> str:
+    """Stable hash of everything that determines an entry, plus the producing code's version."""
+    blob = json.dumps({"kind": kind, "spec": spec, "version": version}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def _sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync_write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+class Store:
+    """A folder of entries; the only state is its root path."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root is not None else default_root()
+
+    def path(self, kind: str, key: str) -> Path:
+        return self.root / kind / key
+
+    def load(self, kind: str, key: str) -> tuple[dict[str, np.ndarray], dict] | None:
+        """The entry's arrays and metadata, or None if absent; a corrupt entry is removed."""
+        d = self.path(kind, key)
+        if not d.exists():
+            return None
+        try:
+            manifest = json.loads((d / "MANIFEST.json").read_text())
+            if any(_sha(d / name) != digest for name, digest in manifest.items()):
+                raise ValueError("checksum mismatch")
+            with np.load(d / "arrays.npz", allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            return arrays, json.loads((d / "meta.json").read_text())
+        except (OSError, ValueError, KeyError) as e:
+            shutil.rmtree(d, ignore_errors=True)
+            print(f"store: removed corrupt entry {kind}/{key} ({e}); recomputing")
+            return None
+
+    def save(self, kind: str, key: str, arrays: dict[str, np.ndarray], meta: dict) -> Path:
+        """Write the entry in a temporary folder, then move it into place in one rename."""
+        final = self.path(kind, key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=final.parent))
+        with open(tmp / "arrays.npz", "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        _fsync_write(tmp / "meta.json", json.dumps(meta, indent=1, sort_keys=True, default=str).encode())
+        manifest = {name: _sha(tmp / name) for name in ("arrays.npz", "meta.json")}
+        _fsync_write(tmp / "MANIFEST.json", json.dumps(manifest).encode())
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+        shutil.rmtree(self._partial(kind, key), ignore_errors=True)
+        return final
+
+    def _partial(self, kind: str, key: str) -> Path:
+        return self.root / kind / f"{key}.partial"
+
+    def save_checkpoint(self, kind: str, key: str, state: dict) -> None:
+        """Atomically replace the entry's resumable checkpoint (a dict of tensors and numbers)."""
+        d = self._partial(kind, key)
+        d.mkdir(parents=True, exist_ok=True)
+        tmp = d / "checkpoint.pt.tmp"
+        with open(tmp, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, d / "checkpoint.pt")
+
+    def load_checkpoint(self, kind: str, key: str) -> dict | None:
+        """The last checkpoint of an interrupted computation, or None (unreadable ones are dropped)."""
+        path = self._partial(kind, key) / "checkpoint.pt"
+        if not path.exists():
+            return None
+        try:
+            return torch.load(path, weights_only=True)
+        except Exception as e:  # a torn or foreign file: start over rather than trust it
+            print(f"store: ignoring unreadable checkpoint {path} ({e})")
+            shutil.rmtree(path.parent, ignore_errors=True)
+            return None

@@ -1,0 +1,368 @@
+"""The ensemble engine: train N networks of one architecture and record what each predicts.
+
+Every member has its own initialisation, mini-batch order, dropout masks and (optionally)
+training subset. After every epoch an evaluation pass records each member's predicted
+label on every evaluation split (checkpoint 0 is the initialisation). Two engines run the
+same members: ``loop`` steps them one after another; ``vmap`` stacks their parameters and
+steps them as one batched computation (``torch.func``). ``auto`` picks the faster one per
+architecture family and device, as measured by ``replicate bench train``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.func import functional_call, stack_module_state, vmap
+from tqdm import tqdm
+
+from . import models
+
+ENGINES = ("auto", "loop", "vmap")
+SCHEDULES = ("constant", "hacohen", "step", "cosine")
+LOSSES = ("ce", "hinge0")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines how an ensemble is trained (not the data)."""
+
+    arch: str
+    n_models: int
+    epochs: int
+    width: float = 1.0
+    arch_options: tuple = ()
+    batch_size: int | None = 100
+    lr: float = 0.05
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    milestones: tuple[float, ...] = ()
+    loss: str = "ce"
+    seed: int = 0
+    engine: str = "auto"
+    eval_steps: tuple[int, ...] = ()
+    keep_logits: bool = False
+    keep_weights: bool = False
+
+    def __post_init__(self):
+        _check("arch", self.arch, models.ARCHS)
+        _check("engine", self.engine, ENGINES)
+        _check("schedule", self.schedule, SCHEDULES)
+        _check("loss", self.loss, LOSSES)
+        for name in ("n_models", "epochs"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}={getattr(self, name)} must be >= 1")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ValueError(f"batch_size={self.batch_size} must be >= 1, or None for full-batch gradient descent")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _check(name: str, value, allowed) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r} is not allowed; choose one of: {', '.join(map(str, allowed))}")
+
+
+def resolve_engine(engine: str, arch: str, device: torch.device) -> str:
+    """The engine ``auto`` stands for: batched (vmap) for MLPs everywhere and for all nets on a
+    GPU; a per-model loop for conv nets on a CPU, where vmap's convolutions measured slower."""
+    if engine != "auto":
+        return engine
+    return "loop" if device.type == "cpu" and models.is_convolutional(arch) else "vmap"
+
+
+def lr_at(cfg: TrainConfig, step: int, steps_per_epoch: int) -> float:
+    """Learning rate at global ``step``: Hacohen App. B (lr / 1.8 every 20 epochs), Baldock
+    Table 1 (lr / 5 at each milestone, milestones in epochs), cosine, or constant."""
+    epoch = step / steps_per_epoch
+    if cfg.schedule == "hacohen":
+        return cfg.lr / 1.8 ** (int(epoch) // 20)
+    if cfg.schedule == "step":
+        return cfg.lr / 5 ** sum(epoch >= m for m in cfg.milestones)
+    if cfg.schedule == "cosine":
+        return cfg.lr * 0.5 * (1 + math.cos(math.pi * step / (cfg.epochs * steps_per_epoch)))
+    return cfg.lr
+
+
+def loss_fn(name: str, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-example loss: cross-entropy, or Baldock's 0-Hinge sum_{j != y} max(0, z_j - z_y)
+    (Sec. 3.3; zero gradient once the prediction is correct, so no push towards confidence)."""
+    if name == "ce":
+        return F.cross_entropy(logits.flatten(0, -2), y.flatten(), reduction="none").view(y.shape)
+    gap = logits - logits.gather(-1, y[..., None])
+    return gap.clamp(min=0).sum(-1)
+
+
+@dataclass
+class State:
+    """Everything needed to resume training after ``epoch`` completed epochs."""
+
+    epoch: int
+    params: dict[str, torch.Tensor]
+    buffers: dict[str, torch.Tensor]
+    momentum: dict[str, torch.Tensor]
+    preds: dict[str, np.ndarray]
+    step_preds: dict[str, np.ndarray]
+    loss: np.ndarray
+    extra: dict = field(default_factory=dict)
+
+
+def _seed(*parts: int) -> int:
+    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])
+
+
+def _normaliser(x_train: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    scale = 255.0 if x_train.dtype == np.uint8 else 1.0
+    axes = (0, 2, 3)
+    mean = x_train.mean(axis=axes, dtype=np.float64) / scale
+    std = x_train.std(axis=axes, dtype=np.float64) / scale
+    return mean, np.maximum(std, 1e-8), scale
+
+
+def to_tensor(x: np.ndarray, norm, device: torch.device) -> torch.Tensor:
+    """Images (n, C, H, W) as float32, standardised per channel with the training set's statistics."""
+    mean, std, scale = norm
+    t = torch.tensor(np.asarray(x, dtype=np.float32) / scale)
+    t = (t - torch.as_tensor(mean, dtype=torch.float32)[:, None, None]) / torch.as_tensor(std, dtype=torch.float32)[:, None, None]
+    return t.to(device)
+
+
+class _Members:
+    """The N networks under one of the two engines, with a common interface."""
+
+    def __init__(self, nets: list[torch.nn.Module], engine: str, channels_last: bool):
+        self.engine, self.n = engine, len(nets)
+        self.channels_last = channels_last
+        if engine == "loop":
+            self.nets = nets
+            if channels_last:
+                self.nets = [m.to(memory_format=torch.channels_last) for m in nets]
+            self.names = [k for k, _ in nets[0].named_parameters()]
+        else:
+            params, buffers = stack_module_state(nets)
+            self.params = {k: v.detach().requires_grad_() for k, v in params.items()}
+            self.buffers = buffers
+            self.base = copy.deepcopy(nets[0]).to("meta")
+            self.names = list(self.params)
+
+    def parameters(self) -> list[torch.Tensor]:
+        if self.engine == "loop":
+            return [p for m in self.nets for p in m.parameters()]
+        return list(self.params.values())
+
+    def train(self, mode: bool) -> None:
+        for m in self.nets if self.engine == "loop" else [self.base]:
+            m.train(mode)
+
+    def _x(self, x: torch.Tensor) -> torch.Tensor:
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last and x.dim() == 4 else x
+
+    def loss(self, x: torch.Tensor, y: torch.Tensor, w: torch.Tensor, loss: str) -> torch.Tensor:
+        """Backpropagate each member's mean loss on its own batch; return the (N,) losses.
+
+        x (N, B, ...), y and w (N, B) with w = 0 on padding rows."""
+        if self.engine == "loop":
+            losses = []
+            for i, m in enumerate(self.nets):
+                keep = w[i] > 0
+                li = loss_fn(loss, m(self._x(x[i][keep])), y[i][keep]).mean()
+                li.backward()
+                losses.append(li.detach())
+            return torch.stack(losses)
+        out = vmap(self._call, randomness="different")(self.params, self.buffers, x)
+        per = (loss_fn(loss, out, y) * w).sum(1) / w.sum(1)
+        per.sum().backward()
+        return per.detach()
+
+    def _call(self, p, b, x, probes=False):
+        return functional_call(self.base, (p, b), (x,), {"probes": probes})
+
+    @torch.no_grad()
+    def logits(self, x: torch.Tensor, batch: int) -> torch.Tensor:
+        """Logits (N, n, C) of every member on the same inputs, in eval mode."""
+        outs = []
+        for s in range(0, len(x), batch):
+            xb = x[s : s + batch]
+            if self.engine == "loop":
+                outs.append(torch.stack([m(self._x(xb)) for m in self.nets]))
+            else:
+                outs.append(vmap(self._call, in_dims=(0, 0, None))(self.params, self.buffers, xb))
+        return torch.cat(outs, 1)
+
+    def state(self) -> tuple[dict, dict]:
+        """Parameters and buffers stacked over members, by name."""
+        if self.engine == "vmap":
+            return {k: v.detach().clone() for k, v in self.params.items()}, {k: v.clone() for k, v in self.buffers.items()}
+        params = [dict(m.named_parameters()) for m in self.nets]
+        buffers = [dict(m.named_buffers()) for m in self.nets]
+        return (
+            {k: torch.stack([p[k].detach() for p in params]) for k in params[0]},
+            {k: torch.stack([b[k] for b in buffers]) for k in buffers[0]},
+        )
+
+    def load(self, params: dict, buffers: dict) -> None:
+        with torch.no_grad():
+            if self.engine == "vmap":
+                for k, v in params.items():
+                    self.params[k].copy_(v)
+                for k, v in buffers.items():
+                    self.buffers[k].copy_(v)
+                return
+            for i, m in enumerate(self.nets):
+                for k, p in m.named_parameters():
+                    p.copy_(params[k][i])
+                for k, b in m.named_buffers():
+                    b.copy_(buffers[k][i])
+
+    def param_names(self) -> list[tuple[str, int]]:
+        """(name, member) of each tensor in ``parameters()``, member -1 for stacked tensors."""
+        if self.engine == "loop":
+            return [(k, i) for i in range(self.n) for k in self.names]
+        return [(k, -1) for k in self.names]
+
+
+def build_members(cfg: TrainConfig, in_shape, n_classes: int, engine: str, device: torch.device) -> _Members:
+    """The N freshly initialised members; member i's initialisation depends only on (seed, i)."""
+    nets = []
+    for i in range(cfg.n_models):
+        torch.manual_seed(_seed(cfg.seed, i, 0))
+        nets.append(models.build(cfg.arch, in_shape, n_classes, cfg.width, **dict(cfg.arch_options)).to(device))
+    return _Members(nets, engine, channels_last=device.type == "cpu" and models.is_convolutional(cfg.arch))
+
+
+def _momentum_state(opt: torch.optim.Optimizer, members: _Members) -> dict[str, torch.Tensor]:
+    bufs = {}
+    for p, (k, i) in zip(members.parameters(), members.param_names()):
+        buf = opt.state.get(p, {}).get("momentum_buffer")
+        if buf is not None:
+            bufs.setdefault(k, []).append(buf.detach().clone())
+    return {k: v[0] if members.engine == "vmap" else torch.stack(v) for k, v in bufs.items()}
+
+
+def _load_momentum(opt: torch.optim.Optimizer, members: _Members, bufs: dict[str, torch.Tensor]) -> None:
+    for p, (k, i) in zip(members.parameters(), members.param_names()):
+        if k in bufs:
+            opt.state[p]["momentum_buffer"] = (bufs[k] if i < 0 else bufs[k][i]).clone()
+
+
+def _batches(masks: np.ndarray, batch_size: int | None, seed: int, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-member shuffled mini-batches as padded index and weight arrays (steps, N, B)."""
+    members = [np.flatnonzero(m) for m in masks]
+    sizes = [len(m) for m in members]
+    b = batch_size or max(sizes)
+    steps = math.ceil(max(sizes) / b)
+    idx = np.zeros((steps, len(members), b), dtype=np.int64)
+    w = np.zeros((steps, len(members), b), dtype=np.float32)
+    for i, mem in enumerate(members):
+        order = mem if batch_size is None else np.random.default_rng(_seed(seed, i, epoch + 1)).permutation(mem)
+        flat = np.zeros(steps * b, dtype=np.int64)
+        flat[: len(order)] = order
+        idx[:, i] = flat.reshape(steps, b)
+        w[:, i] = (np.arange(steps * b) < len(order)).reshape(steps, b)
+    return idx, w
+
+
+def train_ensemble(
+    cfg: TrainConfig,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    evals: dict[str, np.ndarray],
+    masks: np.ndarray | None = None,
+    n_classes: int | None = None,
+    device: str | torch.device | None = None,
+    state: State | None = None,
+    on_epoch: Callable[[State], None] | None = None,
+    progress: bool | None = None,
+) -> State:
+    """Train ``cfg.n_models`` networks and record predictions after every epoch.
+
+    ``evals`` maps split names to images to predict on; ``masks`` (N, n) says which training
+    points each member trains on (default: all). ``state`` resumes a run; ``on_epoch`` is
+    called with the state after each epoch (the store's checkpoint hook). Returns the final
+    state, whose ``preds[split]`` is int16 (N, epochs + 1, n) and ``step_preds[split]``
+    (N, len(eval_steps), n).
+    """
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    engine = resolve_engine(cfg.engine, cfg.arch, device)
+    n_classes = int(n_classes or y_train.max() + 1)
+    masks = np.ones((cfg.n_models, len(y_train)), bool) if masks is None else np.asarray(masks, bool)
+    if masks.shape != (cfg.n_models, len(y_train)):
+        raise ValueError(f"masks has shape {masks.shape}; expected (n_models, n_train) = {(cfg.n_models, len(y_train))}")
+    norm = _normaliser(x_train)
+    xt, yt = to_tensor(x_train, norm, device), torch.tensor(np.asarray(y_train), dtype=torch.long, device=device)
+    xe = {k: to_tensor(v, norm, device) for k, v in evals.items()}
+    members = build_members(cfg, x_train.shape[1:], n_classes, engine, device)
+    opt = torch.optim.SGD(members.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    eval_batch = 1000
+
+    def predict() -> dict[str, np.ndarray]:
+        members.train(False)
+        return {k: members.logits(v, eval_batch).argmax(-1).cpu().numpy().astype(np.int16) for k, v in xe.items()}
+
+    if state is None:
+        first = predict()
+        state = State(
+            epoch=0,
+            params={},
+            buffers={},
+            momentum={},
+            preds={k: np.zeros((cfg.n_models, cfg.epochs + 1, len(v)), np.int16) for k, v in xe.items()},
+            step_preds={k: np.zeros((cfg.n_models, len(cfg.eval_steps), len(v)), np.int16) for k, v in xe.items()},
+            loss=np.zeros((cfg.n_models, cfg.epochs), np.float32),
+        )
+        for k, v in first.items():
+            state.preds[k][:, 0] = v
+    else:
+        members.load(state.params, state.buffers)
+        _load_momentum(opt, members, state.momentum)
+
+    steps_per_epoch = len(_batches(masks, cfg.batch_size, cfg.seed, 0)[0])
+    eval_at = {s: j for j, s in enumerate(cfg.eval_steps)}
+    bar = tqdm(
+        range(state.epoch, cfg.epochs),
+        initial=state.epoch,
+        total=cfg.epochs,
+        disable=None if progress is None else not progress,
+        desc=f"{cfg.n_models} x {cfg.arch} ({engine})",
+        unit="epoch",
+        leave=False,
+    )
+    for epoch in bar:
+        torch.manual_seed(_seed(cfg.seed, epoch + 1, 1))
+        idx, w = _batches(masks, cfg.batch_size, cfg.seed, epoch)
+        members.train(True)
+        total = torch.zeros(cfg.n_models, device=device)
+        for s in range(len(idx)):
+            step = epoch * steps_per_epoch + s
+            for g in opt.param_groups:
+                g["lr"] = lr_at(cfg, step, steps_per_epoch)
+            ib = torch.as_tensor(idx[s], device=device)
+            wb = torch.as_tensor(w[s], device=device)
+            opt.zero_grad(set_to_none=True)
+            total += members.loss(xt[ib], yt[ib], wb, cfg.loss)
+            opt.step()
+            if step + 1 in eval_at:
+                for k, v in predict().items():
+                    state.step_preds[k][:, eval_at[step + 1]] = v
+                members.train(True)
+        state.loss[:, epoch] = (total / len(idx)).cpu().numpy()
+        for k, v in predict().items():
+            state.preds[k][:, epoch + 1] = v
+        state.epoch = epoch + 1
+        state.params, state.buffers = members.state()
+        state.momentum = _momentum_state(opt, members)
+        if on_epoch is not None:
+            on_epoch(state)
+    bar.close()
+    if cfg.keep_logits:
+        members.train(False)
+        state.extra["logits"] = {k: members.logits(v, eval_batch).cpu().numpy() for k, v in xe.items()}
+    state.extra["engine"] = engine
+    return state
