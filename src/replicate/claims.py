@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def report(fig: str, results: dict[str, tuple[float, bool | None]], root: str | 
     if sorted(results) != sorted(expected):
         raise ValueError(f"claims for {fig} must be exactly {expected}; got {sorted(results)}")
     claims = [Claim(c.id, c.statement, c.paper, float(results[c.id][0]), verdict(results[c.id][1])) for c in spec.claims]
-    out = Path(root or project_root()) / "results" / fig
+    out = results_root(root) / fig
     out.mkdir(parents=True, exist_ok=True)
     (out / "claims.json").write_text(json.dumps({"figure": fig, "title": spec.title, "claims": [asdict(c) for c in claims]}, indent=1))
     from IPython.display import publish_display_data
@@ -102,7 +103,14 @@ def report(fig: str, results: dict[str, tuple[float, bool | None]], root: str | 
     return claims
 
 
+def results_root(root: str | Path | None = None) -> Path:
+    """``<project root>/results``, or ``REPLICATE_RESULTS`` (CI points it away from the book's)."""
+    if root is None and os.environ.get("REPLICATE_RESULTS"):
+        return Path(os.environ["REPLICATE_RESULTS"])
+    return Path(root or project_root()) / "results"
+
+
 def load_all(root: str | Path | None = None) -> list[dict]:
     """Every ``results/<paper>/<id>/claims.json`` under the project root, sorted by figure."""
-    files = sorted((Path(root or project_root()) / "results").glob("*/*/claims.json"))
+    files = sorted(results_root(root).glob("*/*/claims.json"))
     return [json.loads(f.read_text()) for f in files]

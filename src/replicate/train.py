@@ -253,19 +253,22 @@ def _load_momentum(opt: torch.optim.Optimizer, members: _Members, bufs: dict[str
 
 
 def _batches(masks: np.ndarray, batch_size: int | None, seed: int, epoch: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-member shuffled mini-batches as padded index and weight arrays (steps, N, B)."""
+    """Per-member shuffled mini-batches as padded index and weight arrays (steps, N, B).
+
+    Every member takes the same number of steps, ceil(largest set / batch_size), its examples
+    split into near-equal batches of at most ``batch_size``: so no member ever steps on an
+    empty batch, and equal-sized sets whose size is a multiple of the batch size get exactly
+    the usual batches. ``batch_size=None`` is full-batch gradient descent."""
     members = [np.flatnonzero(m) for m in masks]
-    sizes = [len(m) for m in members]
-    b = batch_size or max(sizes)
-    steps = math.ceil(max(sizes) / b)
+    b = batch_size or max(len(m) for m in members)
+    steps = math.ceil(max(len(m) for m in members) / b)
     idx = np.zeros((steps, len(members), b), dtype=np.int64)
     w = np.zeros((steps, len(members), b), dtype=np.float32)
     for i, mem in enumerate(members):
         order = mem if batch_size is None else np.random.default_rng(_seed(seed, i, epoch + 1)).permutation(mem)
-        flat = np.zeros(steps * b, dtype=np.int64)
-        flat[: len(order)] = order
-        idx[:, i] = flat.reshape(steps, b)
-        w[:, i] = (np.arange(steps * b) < len(order)).reshape(steps, b)
+        for s, chunk in enumerate(np.array_split(order, steps)):
+            idx[s, i, : len(chunk)] = chunk
+            w[s, i, : len(chunk)] = 1
     return idx, w
 
 

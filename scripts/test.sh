@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Run the tests: unit tests, then every notebook end to end at smoke scale under nbval.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+work=_build/smoke
+rm -rf "$work" && mkdir -p "$work"
+# Smoke runs keep their own run store and claims, away from the book's.
+export REPLICATE_STORE="$PWD/$work/store" REPLICATE_RESULTS="$PWD/$work/results"
+.venv/bin/replicate prepare --scale smoke --out "$work/notebooks"
+.venv/bin/python -m pytest tests "$work/notebooks" --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider "$@"

@@ -1,0 +1,61 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from replicate import cli, data, pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+H1 = ROOT / "notebooks" / "hacohen2020" / "h1_consistency_histograms.md"
+
+
+def test_help_explains_every_command(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for cmd in ("run", "book", "bench", "data"):
+        assert cmd in out
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    assert "-p NAME VALUE" in capsys.readouterr().out
+
+
+def test_unknown_parameter_lists_the_allowed_ones():
+    with pytest.raises(SystemExit, match="unknown parameter.*n_modles.*allowed: dataset, arch"):
+        pipeline.parameters(H1, overrides={"n_modles": 3})
+
+
+def test_parameter_of_the_wrong_type_is_named():
+    with pytest.raises(SystemExit, match="n_models='many' should be a int"):
+        pipeline.parameters(H1, overrides={"n_models": "many"})
+
+
+def test_scale_files_and_overrides_layer():
+    params = pipeline.parameters(H1, "smoke", overrides={"n_models": 4})
+    assert params["n_models"] == 4 and params["epochs"] == 2
+    assert pipeline.defaults(H1)["n_models"] >= 10
+
+
+def test_unknown_figure_and_scale(tmp_path):
+    with pytest.raises(SystemExit, match="no notebook 'hacohen2020/h99'; available: hacohen2020/h1"):
+        pipeline.find("hacohen2020/h99", ROOT)
+    with pytest.raises(SystemExit, match="scale='huge'"):
+        pipeline.parameters(H1, "huge")
+
+
+def test_data_command_reports_unknown_names(capsys):
+    assert cli.main(["data", "imagenet"]) == 2
+    assert "imagenet" in capsys.readouterr().err
+
+
+def test_unknown_dataset_in_a_spec_is_rejected_early():
+    from replicate import runs
+
+    with pytest.raises(data.DataError, match="dataset='cifar11'.*fashion_mnist"):
+        runs.DataSpec("cifar11")
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([Path(sys.executable).parent / "replicate", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "replicate run" in out.stdout

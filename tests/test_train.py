@@ -1,0 +1,124 @@
+import numpy as np
+import pytest
+import torch
+
+from replicate.train import TrainConfig, _batches, loss_fn, lr_at, train_ensemble
+
+
+def blobs(n=400, seed=0):
+    """Two well-separated classes of 1x8x8 'images'."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    x = rng.normal(0, 1, (n, 1, 8, 8)).astype(np.float32) + 3 * (2 * y[:, None, None, None] - 1)
+    return x, y
+
+
+MLP = dict(arch="mlp", arch_options=(("depth", 2), ("hidden", 32)), batch_size=50, lr=0.05, momentum=0.9)
+
+
+def test_same_seed_same_predictions_bit_identical():
+    x, y = blobs()
+    cfg = TrainConfig(n_models=3, epochs=3, **MLP)
+    a = train_ensemble(cfg, x, y, {"train": x, "test": x[:50]}, progress=False)
+    b = train_ensemble(cfg, x, y, {"train": x, "test": x[:50]}, progress=False)
+    for split in ("train", "test"):
+        assert np.array_equal(a.preds[split], b.preds[split])
+    assert np.array_equal(a.loss, b.loss)
+    c = train_ensemble(TrainConfig(n_models=3, epochs=3, **{**MLP, "lr": 0.05}, seed=1), x, y, {"train": x}, progress=False)
+    assert not np.array_equal(a.params["stages.fc1.weight"], c.params["stages.fc1.weight"])
+
+
+@pytest.mark.parametrize("engine", ["loop", "vmap"])
+def test_ensemble_learns_and_records_every_epoch(engine):
+    x, y = blobs()
+    cfg = TrainConfig(n_models=4, epochs=3, engine=engine, eval_steps=(2,), **MLP)
+    st = train_ensemble(cfg, x, y, {"train": x, "test": x[:100]}, progress=False)
+    assert st.preds["train"].shape == (4, 4, 400) and st.preds["test"].shape == (4, 4, 100)
+    assert st.step_preds["test"].shape == (4, 1, 100)
+    acc = (st.preds["train"] == y).mean(-1)
+    assert (acc[:, -1] > 0.95).all()
+    # members differ: their own initialisations give different weights
+    w = st.params["stages.fc1.weight"]
+    assert not torch.equal(w[0], w[1])
+
+
+def test_engines_agree_without_dropout():
+    x, y = blobs()
+    states = [
+        train_ensemble(TrainConfig(n_models=2, epochs=2, engine=e, **MLP), x, y, {"train": x}, progress=False)
+        for e in ("loop", "vmap")
+    ]
+    assert torch.allclose(states[0].params["stages.out.weight"], states[1].params["stages.out.weight"], atol=1e-4)
+
+
+def test_cnn_engines_and_dropout_run():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (60, 1, 28, 28), dtype=np.uint8)
+    y = rng.integers(0, 3, 60)
+    for engine in ("loop", "vmap"):
+        st = train_ensemble(
+            TrainConfig("small_stvgg", n_models=2, epochs=1, width=0.25, batch_size=20, engine=engine, keep_logits=True),
+            x, y, {"test": x[:10]}, progress=False,
+        )
+        assert st.extra["logits"]["test"].shape == (2, 10, 3)
+        assert np.array_equal(st.extra["logits"]["test"].argmax(-1), st.preds["test"][:, -1])
+
+
+def test_batches_cover_each_members_mask_once_per_epoch():
+    masks = np.array([[1, 1, 1, 0, 0, 1, 1], [0, 0, 1, 1, 1, 1, 0]], bool)
+    idx, w = _batches(masks, 2, seed=0, epoch=0)
+    for m in range(2):
+        seen = idx[:, m][w[:, m] > 0]
+        assert sorted(seen) == list(np.flatnonzero(masks[m]))
+    idx_other_epoch, _ = _batches(masks, 2, seed=0, epoch=1)
+    assert not np.array_equal(idx, idx_other_epoch)
+    full, wf = _batches(masks, None, seed=0, epoch=0)
+    assert full.shape == (1, 2, 5) and wf.sum() == 9
+
+
+def test_masks_restrict_training_data():
+    x, y = blobs(n=200)
+    masks = np.zeros((2, 200), bool)
+    masks[0, :100] = True
+    masks[1, :] = True
+    y_bad = y.copy()
+    y_bad[100:] = 1 - y[100:]  # points only member 1 sees carry flipped labels
+    st = train_ensemble(TrainConfig(n_models=2, epochs=5, **MLP), x, y_bad, {"train": x}, masks=masks, progress=False)
+    final = st.preds["train"][:, -1, 100:]
+    assert (final[0] == y[100:]).mean() > 0.9  # member 0 never saw the flipped labels
+
+
+def test_schedules():
+    hac = TrainConfig("mlp", 1, 50, lr=0.05, schedule="hacohen")
+    assert lr_at(hac, 19 * 10, 10) == 0.05
+    assert lr_at(hac, 20 * 10, 10) == pytest.approx(0.05 / 1.8)
+    assert lr_at(hac, 45 * 10, 10) == pytest.approx(0.05 / 1.8**2)
+    step = TrainConfig("mlp", 1, 50, lr=1.0, schedule="step", milestones=(2.0, 3.5))
+    assert [lr_at(step, s, 10) for s in (0, 19, 20, 34, 35)] == [1.0, 1.0, 0.2, 0.2, pytest.approx(0.04)]
+    cos = TrainConfig("mlp", 1, 10, lr=1.0, schedule="cosine")
+    assert lr_at(cos, 0, 10) == 1.0 and lr_at(cos, 50, 10) == pytest.approx(0.5)
+
+
+def test_zero_hinge_loss():
+    z = torch.tensor([[2.0, 1.0, 3.0], [0.0, 5.0, 1.0]])
+    y = torch.tensor([0, 1])
+    # example 0: max(0, 1-2) + max(0, 3-2) = 1; example 1: correct by a margin, loss 0
+    assert torch.allclose(loss_fn("hinge0", z, y), torch.tensor([1.0, 0.0]))
+
+
+def test_bad_config_names_parameter_and_allowed_values():
+    with pytest.raises(ValueError, match="engine='gpu'.*auto, loop, vmap"):
+        TrainConfig("mlp", 2, 1, engine="gpu")
+    with pytest.raises(ValueError, match="schedule"):
+        TrainConfig("mlp", 2, 1, schedule="linear")
+    with pytest.raises(ValueError, match="n_models=0"):
+        TrainConfig("mlp", 0, 1)
+
+
+def test_unequal_member_sets_never_step_on_empty_batches():
+    masks = np.zeros((2, 10), bool)
+    masks[0, :3] = True
+    masks[1, :] = True
+    idx, w = _batches(masks, 4, seed=0, epoch=0)
+    assert w.shape[0] == 3 and (w.sum(-1) > 0).all()
+    assert w[:, 1].sum(-1).tolist() == [4, 3, 3]
