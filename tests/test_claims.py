@@ -31,10 +31,10 @@ def test_report_writes_json_and_outputs_matching_the_reference(tmp_path, monkeyp
     monkeypatch.setattr("IPython.display.publish_display_data", lambda data, metadata=None: published.append(data))
     results = {i: (0.1 * n, n % 2 == 0) for n, i in enumerate(IDS)}
     results[IDS[-1]] = (math.nan, None)
-    out = claims.report(FIG, results, root=tmp_path)
+    claims.report(FIG, results, root=tmp_path)
     saved = json.loads((tmp_path / "results" / FIG / "claims.json").read_text())
     assert [c["id"] for c in saved["claims"]] == IDS
-    assert [c.verdict for c in out] == ["replicated", "not replicated", "replicated", "not replicated", "inconclusive"][: len(IDS)]
+    assert [c["verdict"] for c in saved["claims"]] == ["replicated", "not replicated", "replicated", "not replicated", "inconclusive"][: len(IDS)]
     reference = claims.reference_outputs(FIG)
     assert len(published) == len(reference)
     for got, ref in zip(published, reference):

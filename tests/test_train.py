@@ -28,7 +28,7 @@ def test_same_seed_same_predictions_bit_identical():
     assert not np.array_equal(a.params["stages.fc1.weight"], c.params["stages.fc1.weight"])
 
 
-@pytest.mark.parametrize("engine", ["loop", "vmap"])
+@pytest.mark.parametrize("engine", ["loop", "batched"])
 def test_ensemble_learns_and_records_every_epoch(engine):
     x, y = blobs()
     cfg = TrainConfig(n_models=4, epochs=3, engine=engine, eval_steps=(2,), **MLP)
@@ -46,7 +46,7 @@ def test_engines_agree_without_dropout():
     x, y = blobs()
     states = [
         train_ensemble(TrainConfig(n_models=2, epochs=2, engine=e, **MLP), x, y, {"train": x}, progress=False)
-        for e in ("loop", "vmap")
+        for e in ("loop", "batched")
     ]
     assert torch.allclose(states[0].params["stages.out.weight"], states[1].params["stages.out.weight"], atol=1e-4)
 
@@ -55,7 +55,7 @@ def test_cnn_engines_and_dropout_run():
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (60, 1, 28, 28), dtype=np.uint8)
     y = rng.integers(0, 3, 60)
-    for engine in ("loop", "vmap"):
+    for engine in ("loop", "batched"):
         st = train_ensemble(
             TrainConfig("small_stvgg", n_models=2, epochs=1, width=0.25, batch_size=20, engine=engine, keep_logits=True),
             x, y, {"test": x[:10]}, progress=False,
@@ -107,7 +107,7 @@ def test_zero_hinge_loss():
 
 
 def test_bad_config_names_parameter_and_allowed_values():
-    with pytest.raises(ValueError, match="engine='gpu'.*auto, loop, vmap"):
+    with pytest.raises(ValueError, match="engine='gpu'.*auto, loop, batched"):
         TrainConfig("mlp", 2, 1, engine="gpu")
     with pytest.raises(ValueError, match="schedule"):
         TrainConfig("mlp", 2, 1, schedule="linear")

@@ -83,7 +83,7 @@ def reference_outputs(fig: str) -> list[dict]:
     return _outputs(fig, [Claim(c.id, c.statement, c.paper, math.nan, "inconclusive") for c in spec.claims])
 
 
-def report(fig: str, results: dict[str, tuple[float, bool | None]], root: str | Path | None = None) -> list[Claim]:
+def report(fig: str, results: dict[str, tuple[float, bool | None]], root: str | Path | None = None) -> None:
     """Report every claim of ``fig``: ``results`` maps claim id -> (our value, holds).
 
     Displays the table, glues ``<id>_<claim>`` values for the book text and writes
@@ -100,7 +100,6 @@ def report(fig: str, results: dict[str, tuple[float, bool | None]], root: str | 
 
     for o in _outputs(fig, claims):
         publish_display_data(o["data"], metadata=o["metadata"])
-    return claims
 
 
 def results_root(root: str | Path | None = None) -> Path:

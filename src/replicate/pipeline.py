@@ -131,6 +131,7 @@ def prepare(fig: str, scale: str, out_dir: Path, root: Path | None = None) -> Pa
     if len(checked) != 1 or checked[0] is not [c for c in nb.cells if c.cell_type == "code"][-1]:
         raise ValueError(f"{path}: the last code cell, and only it, must be marked # NBVAL_CHECK_OUTPUT")
     checked[0].outputs = [nbformat.from_dict(o) for o in claims.reference_outputs(fig)]
+    checked[0].execution_count = 1  # nbval only compares outputs of cells marked as run
     nbformat.write(nb, out)
     return out
 

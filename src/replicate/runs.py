@@ -14,7 +14,7 @@ import torch
 
 from . import data, provenance
 from .store import Store, key as store_key
-from .train import State, TrainConfig, train_ensemble
+from .train import State, TrainConfig, resolve_engine, train_ensemble
 
 VERSION = "ensemble-1"
 SPLITS = ("same", "holdout", "partition")
@@ -51,7 +51,9 @@ class EnsembleSpec:
     train: TrainConfig
 
     def key(self, device: torch.device) -> str:
-        return store_key("ensemble", {**asdict(self), "device": device.type}, VERSION)
+        """Store key: the spec, the device type and the engine ``auto`` resolves to there."""
+        engine = resolve_engine(self.train.engine, self.train.arch, device)
+        return store_key("ensemble", {**asdict(self), "device": device.type, "engine": engine}, VERSION)
 
 
 def views(spec: DataSpec, n_models: int) -> tuple[data.Arrays, data.Arrays, np.ndarray]:
