@@ -247,10 +247,3 @@ def test_independent_predictions_reproducible():
     b = metrics.independent_predictions([0.7, 0.2], labels, 3, np.random.default_rng(5))
     np.testing.assert_array_equal(a, b)
 
-
-def test_end_peak_margin():
-    # N = 4 models: bins 0, .25, .5, .75, 1 hold 3, 1, 0, 2, 4 of 10 examples
-    values = [0, 0, 0, 0.25, 0.75, 0.75, 1, 1, 1, 1]
-    assert metrics.end_peak_margin(values, 4) == pytest.approx(0.3 - 0.2)
-    # a bell around the middle: the ends are lower than the peak
-    assert metrics.end_peak_margin([0, 0.25, 0.5, 0.5, 0.5, 0.75, 1], 4) == pytest.approx(1 / 7 - 3 / 7)

@@ -79,16 +79,6 @@ def bimodality(values: ArrayLike) -> float:
     return float(kurt - skew**2 - 1.0)
 
 
-def end_peak_margin(consistency_values: ArrayLike, n_models: int) -> float:
-    """How far both end bins (c = 0 and c = 1) of a consistency histogram rise above its
-    highest interior bin, as fractions of examples: > 0 when the histogram peaks at both
-    ends, the bimodal shape "peaking around 0 and 1" of Hacohen Sec. 3."""
-    counts = np.bincount(np.rint(np.asarray(consistency_values) * n_models).astype(np.int64), minlength=n_models + 1)
-    frac = counts / counts.sum()
-    interior = frac[1:-1].max() if n_models > 1 else 0.0
-    return float(min(frac[0], frac[-1]) - interior)
-
-
 def true_positive_agreement(correct: ArrayLike) -> float:
     """#(examples all models get right) / #(examples any model gets right) (Pliushch 2022).
 
