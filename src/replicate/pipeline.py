@@ -156,7 +156,7 @@ def write_scorecard(root: Path) -> Path:
         "Every claim checked by a figure notebook, as last executed: the paper's value, ours, and the",
         "verdict computed from the data. Claims are checked at the scale that ran (laptop unless noted).",
         "",
-        "| figure | claim | statement | paper | ours | verdict |",
+        "| figure | claim | verdict | paper | ours | statement |",
         "|---|---|---|---|---|---|",
     ]
     counts = dict.fromkeys(claims.VERDICTS, 0)
@@ -167,7 +167,7 @@ def write_scorecard(root: Path) -> Path:
         for c in entry["claims"]:
             counts[c["verdict"]] += 1
             paper = "-" if c["paper"] is None else f"{c['paper']:.4g}"
-            lines.append(f"| {link} | `{c['id']}` | {c['statement']} | {paper} | {c['ours']:.4g} | **{c['verdict']}** |")
+            lines.append(f"| {link} | `{c['id']}` | **{c['verdict']}** | {paper} | {c['ours']:.4g} | {c['statement']} |")
     lines[4:4] = [", ".join(f"{n} {v}" for v, n in counts.items()) + ".", ""]
     missing = sorted(set(catalogue.FIGURES) - {e["figure"] for e in claims.load_all(root)})
     if missing:

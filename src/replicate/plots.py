@@ -28,7 +28,7 @@ def consistency_histograms(
     (train above test); ``baseline`` (same layout) is drawn as an outline, e.g. matched
     independent models. ``panels[split]`` is (len(epochs), n)."""
     rows = list(panels)
-    fig, axes = plt.subplots(len(rows), len(epochs), figsize=(2.1 * len(epochs), 2.2 * len(rows)), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(len(rows), len(epochs), figsize=(1.7 * len(epochs), 2.0 * len(rows)), sharex=True, sharey=True, squeeze=False)
     edges = (np.arange(n_models + 2) - 0.5) / n_models
     for r, split in enumerate(rows):
         for c, e in enumerate(epochs):
@@ -44,15 +44,17 @@ def consistency_histograms(
             if r == 0:
                 ax.set_title(f"epoch {e}")
             if c == 0:
-                ax.set_ylabel(f"{split}\nfraction of examples")
+                ax.set_ylabel(f"{split}: fraction", fontsize=9)
+            else:
+                ax.tick_params(labelleft=False)
             if r == len(rows) - 1:
                 ax.set_xlabel("consistency")
     if baseline is not None:
-        axes[0, -1].plot([], [], color=COLORS["independent"], ls="--", label="independent,\nmatched accuracy")
-        axes[0, -1].legend(loc="center right", fontsize=7, frameon=False)
+        handle = plt.Line2D([], [], color=COLORS["independent"], ls="--", lw=1.4)
+        fig.legend([handle], ["independent models, matched accuracy"], loc="upper right", fontsize=8, frameon=False)
     if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
+        fig.suptitle(suptitle, x=0.01, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
 
 
