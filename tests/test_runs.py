@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+from replicate import analysis, runs
+from replicate.train import TrainConfig, train_ensemble
+
+
+def test_views_build_masks_and_label_noise():
+    train, test, masks = runs.views(runs.DataSpec("gaussians", n_train=200, n_test=50, split="holdout", label_noise=0.25), 3)
+    assert len(train.y) == 200 and len(test.y) == 50
+    assert masks.shape == (3, 200) and (masks.sum(1) == 180).all()
+    assert train.relabelled.sum() == 50 and (train.y[train.relabelled] != train.original_y[train.relabelled]).all()
+    _, _, parts = runs.views(runs.DataSpec("gaussians", n_train=200, split="partition"), 4)
+    assert (parts.sum(0) == 1).all()
+    with pytest.raises(ValueError, match="split='halves'"):
+        runs.DataSpec(split="halves")
+
+
+def fake_record(preds_train, labels, n_classes=3):
+    arrays = {"preds/train": preds_train, "labels/train": labels}
+    return runs.Record(spec=None, key="k", arrays=arrays, meta={"n_classes": n_classes})
+
+
+def test_consistency_by_epoch_and_accuracy():
+    labels = np.array([0, 1, 2])
+    preds = np.array([[[1, 1, 1], [0, 1, 0]], [[0, 0, 0], [0, 1, 2]]])  # 2 models, 2 checkpoints, 3 examples
+    rec = fake_record(preds, labels)
+    assert np.allclose(analysis.consistency_by_epoch(rec, "train"), [[0.5, 0.5, 0.0], [1.0, 1.0, 0.5]])
+    assert np.allclose(rec.accuracy("train"), [[1 / 3, 2 / 3], [1 / 3, 1.0]])
+
+
+def test_independent_baseline_matches_accuracy_but_not_order():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 4000)
+    easy = np.arange(4000) < 2000
+    preds = np.where(easy, labels, (labels + 1) % 10)[None, None].repeat(8, 0)  # 8 identical models
+    rec = fake_record(preds, labels, 10)
+    ours = analysis.consistency_by_epoch(rec, "train")
+    indep = analysis.independent_consistency_by_epoch(rec, "train")
+    assert ours.mean() == pytest.approx(indep.mean(), abs=0.02)
+    assert analysis.bimodality_by_epoch(ours)[0] == pytest.approx(0.0, abs=1e-9)
+    # independent models: a binomial, whose measure is 2 - 2/N
+    assert analysis.bimodality_by_epoch(indep)[0] == pytest.approx(2 - 2 / 8, abs=0.15)
+
+
+def test_full_batch_gradient_descent_with_zero_hinge_trains():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    x = (rng.normal(0, 1, (200, 1, 4, 4)) + 2 * (2 * y[:, None, None, None] - 1)).astype(np.float32)
+    cfg = TrainConfig("mlp", n_models=2, epochs=20, arch_options=(("depth", 1), ("hidden", 16)), batch_size=None, loss="hinge0", lr=0.01, momentum=0.9)
+    st = train_ensemble(cfg, x, y, {"train": x}, progress=False)
+    assert (st.loss[:, -1] <= st.loss[:, 0]).all() and st.loss[:, -1].max() < 0.01
+    acc = (st.preds["train"][:, -1] == y).mean(1)
+    assert (acc > 0.9).all()
