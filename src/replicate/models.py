@@ -39,6 +39,21 @@ class Probed(nn.Module):
         return acts
 
 
+class Dropout(nn.Dropout):
+    """Dropout that draws its masks from ``generator`` when one is set: each ensemble member
+    gets its own, so members stepped on parallel threads stay reproducible."""
+
+    def __init__(self, p: float):
+        super().__init__(p)
+        self.generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.generator is None or not self.training:
+            return super().forward(x)
+        keep = torch.empty_like(x).bernoulli_(1 - self.p, generator=self.generator)
+        return x * keep / (1 - self.p)
+
+
 class WSConv2d(nn.Conv2d):
     """Convolution with Weight Standardization (Qiao et al. 2019), as in Baldock App. A.2.1."""
 
@@ -82,7 +97,7 @@ def mlp(in_shape, n_classes, width=1.0, depth=7, hidden=2048, dropout=0.0, linea
         h = _w(hidden, width)
         stages += [(f"fc{i + 1}", nn.Linear(d, h)), (f"act{i + 1}", _act(linear))]
         if dropout:
-            stages.append((f"drop{i + 1}", nn.Dropout(dropout)))
+            stages.append((f"drop{i + 1}", Dropout(dropout)))
         probes.append(f"fc{i + 1}")
         d = h
     stages.append(("out", nn.Linear(d, n_classes)))
@@ -102,7 +117,7 @@ def _conv_stack(cfg, c_in, width, *, kernel=None, dropout=0.0, linear=False, poo
             s += 1
             stages.append((f"pool{s}", nn.MaxPool2d(2) if pool == "max" else nn.AvgPool2d(2)))
             if dropout:
-                stages.append((f"drop{s}", nn.Dropout(dropout)))
+                stages.append((f"drop{s}", Dropout(dropout)))
             continue
         c, k = item if isinstance(item, tuple) else (item, kernel or 3)
         n += 1
@@ -170,7 +185,7 @@ def _stvgg(cfg, fc_units, in_shape, n_classes, width, dropout, linear) -> Probed
     h = _w(fc_units, width)
     stages += [("fc", nn.Linear(_spatial_after(in_shape, stages), h)), ("fc_act", _act(linear))]
     if dropout:
-        stages.append(("fc_drop", nn.Dropout(0.5)))
+        stages.append(("fc_drop", Dropout(0.5)))
     stages.append(("out", nn.Linear(h, n_classes)))
     net = Probed(stages, probes + ["fc", "out"])
     _xavier(net)

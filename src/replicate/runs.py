@@ -16,7 +16,7 @@ from . import data, provenance
 from .store import Store, key as store_key
 from .train import State, TrainConfig, resolve_engine, train_ensemble
 
-VERSION = "ensemble-1"
+VERSION = "ensemble-2"
 SPLITS = ("same", "holdout", "partition")
 
 
