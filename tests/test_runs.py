@@ -52,3 +52,38 @@ def test_full_batch_gradient_descent_with_zero_hinge_trains():
     assert (st.loss[:, -1] <= st.loss[:, 0]).all() and st.loss[:, -1].max() < 0.01
     acc = (st.preds["train"][:, -1] == y).mean(1)
     assert (acc > 0.9).all()
+
+
+def test_out_of_sample_sets():
+    spec = runs.DataSpec("gaussians", n_test=40, classes=(1,), ood=("noise", "unseen"))
+    train, test, _ = runs.views(spec, 2)
+    sets = runs.ood_sets(spec, test)
+    assert sets["noise"].x.shape == test.x.shape and (sets["noise"].y == -1).all()
+    assert abs(sets["noise"].x.mean() - test.x.mean()) < 0.05
+    assert (sets["unseen"].y == -1).all() and (sets["unseen"].original_y == 0).all()
+    with pytest.raises(ValueError, match="needs classes"):
+        runs.DataSpec(ood=("unseen",))
+    with pytest.raises(ValueError, match="'blur' is not an out-of-sample set"):
+        runs.DataSpec(ood=("blur",))
+
+
+def test_spec_keys_ignore_fields_left_at_their_defaults():
+    import torch
+
+    cpu = torch.device("cpu")
+    cfg = TrainConfig("mlp", 2, 1)
+    a = runs.EnsembleSpec(runs.DataSpec(), cfg)
+    assert a.key(cpu) == runs.EnsembleSpec(runs.DataSpec(ood=()), cfg).key(cpu)
+    assert a.key(cpu) != runs.EnsembleSpec(runs.DataSpec(ood=("noise",)), cfg).key(cpu)
+    assert a.key(cpu) != runs.EnsembleSpec(runs.DataSpec(), TrainConfig("mlp", 2, 1, seed=1)).key(cpu)
+
+
+def test_consensus_by_epoch_and_random_baseline():
+    labels = np.array([0, 1, 2])
+    preds = np.array([[[1, 1, 1], [0, 1, 0]], [[1, 0, 2], [0, 2, 2]], [[1, 2, 0], [0, 1, 2]]])  # 3 models
+    rec = fake_record(preds, labels)
+    assert np.allclose(analysis.consensus_by_epoch(rec, "train"), [[1, 1 / 3, 1 / 3], [1, 2 / 3, 2 / 3]])
+    rand = analysis.random_consensus(3, 10, 5000, seed=0)
+    # three uniform voters over 10 labels: all differ w.p. 0.72 (consensus 1/3), all agree w.p. 0.01
+    assert np.mean(rand == 1 / 3) == pytest.approx(0.72, abs=0.02)
+    assert np.mean(rand == 1) == pytest.approx(0.01, abs=0.005)

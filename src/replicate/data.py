@@ -229,6 +229,26 @@ def random_labels(a: Arrays, seed: int) -> Arrays:
     return dataclasses.replace(a, y=y, relabelled=np.ones(len(a), dtype=bool))
 
 
+def other_classes(a: Arrays, classes: Sequence[int]) -> Arrays:
+    """The examples whose class is NOT in `classes`, unlabelled (y = -1; original_y keeps the class):
+    natural images of classes a model never trained on (Hacohen et al. 2020, Fig. 5d)."""
+    kept = a.take(~np.isin(a.original_y, [int(c) for c in classes]))
+    return dataclasses.replace(kept, y=np.full(len(kept), -1), relabelled=np.zeros(len(kept), bool))
+
+
+def noise_images(like: Arrays, n: int, seed: int) -> Arrays:
+    """`n` unlabelled images (y = -1) of i.i.d. Gaussian pixels with the per-channel mean and
+    standard deviation of `like`, clipped to its value range (Hacohen et al. 2020, Fig. 5b)."""
+    n = _check_int("n", n, 1, None, "pass the number of noise images")
+    x = like.x.astype(np.float64)
+    mean, std = x.mean(axis=(0, 2, 3)), x.std(axis=(0, 2, 3))
+    noise = _rng(seed).normal(mean[None, :, None, None], std[None, :, None, None], (n, *like.x.shape[1:]))
+    if like.x.dtype == np.uint8:
+        noise = np.clip(np.rint(noise), 0, 255)
+    labels = np.full(n, -1)
+    return Arrays(noise.astype(like.x.dtype), labels, np.arange(n), labels, like.n_classes, f"{like.name}-noise", like.split)
+
+
 def holdout_masks(n: int, n_models: int, seed: int, train_fraction: float = 0.9) -> np.ndarray:
     """Bool (n_models, n): per model an independent split with exactly round(train_fraction * n) training points.
 

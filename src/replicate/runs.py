@@ -7,7 +7,7 @@ resumes from its last completed epoch.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 
 import numpy as np
 import torch
@@ -18,6 +18,7 @@ from .train import State, TrainConfig, resolve_engine, train_ensemble
 
 VERSION = "ensemble-2"
 SPLITS = ("same", "holdout", "partition")
+OOD = ("noise", "unseen")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class DataSpec:
     random_labels: bool = False
     split: str = "same"
     seed: int = 0
+    ood: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.dataset not in data.DATASETS:
@@ -41,6 +43,11 @@ class DataSpec:
                 f"split={self.split!r} is not allowed; choose one of: same (every model on the whole training set), "
                 "holdout (each model on its own random 90%), partition (disjoint parts)"
             )
+        for name in self.ood:
+            if name not in OOD:
+                raise ValueError(f"ood={self.ood!r}: {name!r} is not an out-of-sample set; allowed: {', '.join(OOD)}")
+        if "unseen" in self.ood and self.classes is None:
+            raise ValueError("ood 'unseen' needs classes=(...): the unseen classes are the others")
 
 
 @dataclass(frozen=True)
@@ -51,9 +58,15 @@ class EnsembleSpec:
     train: TrainConfig
 
     def key(self, device: torch.device) -> str:
-        """Store key: the spec, the device type and the engine ``auto`` resolves to there."""
+        """Store key: the spec's non-default fields (so adding a field with a default keeps
+        existing keys), the device type and the engine ``auto`` resolves to there."""
         engine = resolve_engine(self.train.engine, self.train.arch, device)
-        return store_key("ensemble", {**asdict(self), "device": device.type, "engine": engine}, VERSION)
+        spec = {"data": _non_default(self.data), "train": _non_default(self.train)}
+        return store_key("ensemble", {**spec, "device": device.type, "engine": engine}, VERSION)
+
+
+def _non_default(spec) -> dict:
+    return {f.name: v for f in fields(spec) if (v := getattr(spec, f.name)) != f.default or f.default is MISSING}
 
 
 def views(spec: DataSpec, n_models: int) -> tuple[data.Arrays, data.Arrays, np.ndarray]:
@@ -77,6 +90,18 @@ def views(spec: DataSpec, n_models: int) -> tuple[data.Arrays, data.Arrays, np.n
     else:
         masks = np.ones((n_models, n), bool)
     return train, test, masks
+
+
+def ood_sets(spec: DataSpec, test: data.Arrays) -> dict[str, data.Arrays]:
+    """Unlabelled out-of-sample evaluation sets (Hacohen Fig. 5): Gaussian-noise images shaped
+    like the test set, and test images of the classes left out of training."""
+    sets = {}
+    if "noise" in spec.ood:
+        sets["noise"] = data.noise_images(test, len(test.y), spec.seed)
+    if "unseen" in spec.ood:
+        unseen = data.other_classes(data.load(spec.dataset, "test", seed=spec.seed), spec.classes)
+        sets["unseen"] = data.subset(unseen, min(len(test.y), len(unseen.y)), spec.seed) if spec.n_test else unseen
+    return sets
 
 
 @dataclass
@@ -118,9 +143,9 @@ class Record:
         return self.correct(split).mean(-1)
 
 
-def _arrays(train: data.Arrays, test: data.Arrays, masks: np.ndarray, state: State, weights: bool) -> dict[str, np.ndarray]:
+def _arrays(train: data.Arrays, evals: dict[str, data.Arrays], masks: np.ndarray, state: State, weights: bool) -> dict[str, np.ndarray]:
     out = {"masks": masks, "loss": state.loss, "relabelled": train.relabelled, "original_labels/train": train.original_y}
-    for split, a in (("train", train), ("test", test)):
+    for split, a in evals.items():
         out |= {f"preds/{split}": state.preds[split], f"labels/{split}": a.y, f"ids/{split}": a.ids}
         if state.step_preds[split].shape[1]:
             out[f"step_preds/{split}"] = state.step_preds[split]
@@ -166,6 +191,7 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
     if hit is not None:
         return Record(spec, k, *hit)
     train, test, masks = views(spec.data, spec.train.n_models)
+    evals = {"train": train, "test": test, **ood_sets(spec.data, test)}
     ck = store.load_checkpoint("ensemble", k)
     state = _state(ck) if ck is not None else None
     spent = state.extra["seconds"] if state else 0.0
@@ -179,7 +205,7 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
         spec.train,
         train.x,
         train.y,
-        {"train": train.x, "test": test.x},
+        {split: a.x for split, a in evals.items()},
         masks=masks,
         n_classes=train.n_classes,
         device=dev,
@@ -197,6 +223,6 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
         "resumed_from_epoch": ck["epoch"] if ck else 0,
         **provenance.info(),
     }
-    arrays = _arrays(train, test, masks, state, spec.train.keep_weights)
+    arrays = _arrays(train, evals, masks, state, spec.train.keep_weights)
     store.save("ensemble", k, arrays, meta)
     return Record(spec, k, arrays, meta)
