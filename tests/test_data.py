@@ -347,3 +347,10 @@ def test_gaussians():
     assert abs(a.x[a.y == 1].mean() - 0.1) < 0.003
     assert abs(a.x.std() - 1.0) < 0.01
     assert np.bincount(data.load("gaussians", "test", seed=0).y).tolist() == [500, 500]
+
+
+def test_class_names():
+    from replicate import data
+
+    assert data.class_names("fashion_mnist", 10)[0] == "T-shirt/top"
+    assert data.class_names("gaussians", 2) == ["0", "1"]

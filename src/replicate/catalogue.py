@@ -60,6 +60,72 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
+    "hacohen2020/h2": Figure(
+        "Consensus histograms against independent models",
+        (
+            ClaimSpec(
+                "above_independent_train",
+                "At every epoch after 0 the mean train consensus is above that of independent models with "
+                "matched accuracy (value: the smallest difference, ours - independent).",
+            ),
+            ClaimSpec(
+                "above_independent_test",
+                "The same on the test set (value: the smallest difference, ours - independent).",
+            ),
+        ),
+    ),
+    "hacohen2020/h3": Figure(
+        "Networks trained on different parts of the training set",
+        (
+            ClaimSpec(
+                "test_bimodal",
+                "Networks each trained on its own disjoint part of the training set still have a bimodal "
+                "consistency on the shared test set at every checked epoch: bimodality below 0.645, the "
+                "midpoint of the paper's bimodal (0.22) and non-bimodal (1.07) values (value: the largest).",
+            ),
+            ClaimSpec(
+                "below_independent",
+                "At every checked epoch the test bimodality is at least 1 below that of independent models "
+                "with matched accuracy (value: the largest difference, ours - independent).",
+            ),
+        ),
+    ),
+    "hacohen2020/h4": Figure(
+        "Consensus on out-of-sample test sets",
+        (
+            ClaimSpec(
+                "test_above_unseen",
+                "After training, mean consensus on the in-distribution test set is above that on natural "
+                "images of classes never trained on (value: the difference).",
+            ),
+            ClaimSpec(
+                "unseen_above_noise",
+                "Mean consensus on unseen-class images is above that on Gaussian-noise images (value: the difference).",
+            ),
+            ClaimSpec(
+                "noise_above_random",
+                "Mean consensus on Gaussian-noise images is above that of independent random classifiers "
+                "(value: the difference).",
+            ),
+        ),
+    ),
+    "hacohen2020/h11": Figure(
+        "Induced class order and individual trajectories",
+        (
+            ClaimSpec(
+                "class_order",
+                "Some classes reach consistency 1 before others: the first epochs at which half of each "
+                "class's training images have consistency 1 span at least 2 epochs (value: that span; a "
+                "class that never gets there counts as one epoch past the last).",
+            ),
+            ClaimSpec(
+                "fewer_labels_early",
+                "Early in training the collection uses fewer labels: fewer classes are the majority vote of "
+                "at least 2% of the training images after epoch 1 than after the last epoch (value: the "
+                "difference, last - epoch 1).",
+            ),
+        ),
+    ),
 }
 
 

@@ -229,6 +229,13 @@ def random_labels(a: Arrays, seed: int) -> Arrays:
     return dataclasses.replace(a, y=y, relabelled=np.ones(len(a), dtype=bool))
 
 
+def class_names(name: str, n_classes: int) -> list[str]:
+    """Human-readable class names where torchvision knows them (MNIST, Fashion-MNIST), else indices."""
+    cls = _TORCHVISION.get(name, (None,))[0]
+    names = list(getattr(cls, "classes", None) or [])
+    return names if len(names) == n_classes else [str(c) for c in range(n_classes)]
+
+
 def other_classes(a: Arrays, classes: Sequence[int]) -> Arrays:
     """The examples whose class is NOT in `classes`, unlabelled (y = -1; original_y keeps the class):
     natural images of classes a model never trained on (Hacohen et al. 2020, Fig. 5d)."""

@@ -23,7 +23,12 @@ OOD = ("noise", "unseen")
 
 @dataclass(frozen=True)
 class DataSpec:
-    """Which examples an ensemble trains and is evaluated on (seeded views, never copies)."""
+    """Which examples an ensemble trains and is evaluated on (seeded views, never copies).
+
+    ``split``: every model on the whole training set, each on its own random 90% (``holdout``)
+    or on its own disjoint part (``partition``). ``ood``: unlabelled out-of-sample sets
+    evaluated besides the test set. ``eval_train=False`` skips the training set's evaluation
+    pass, for figures that only look at the test set."""
 
     dataset: str = "fashion_mnist"
     n_train: int | None = None
@@ -34,6 +39,7 @@ class DataSpec:
     split: str = "same"
     seed: int = 0
     ood: tuple[str, ...] = ()
+    eval_train: bool = True
 
     def __post_init__(self):
         if self.dataset not in data.DATASETS:
@@ -133,7 +139,7 @@ class Record:
 
     @property
     def epochs(self) -> np.ndarray:
-        return np.arange(self.preds("train").shape[1])
+        return np.arange(self.preds("test").shape[1])
 
     def correct(self, split: str = "test") -> np.ndarray:
         return self.preds(split) == self.labels(split)
@@ -191,7 +197,8 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
     if hit is not None:
         return Record(spec, k, *hit)
     train, test, masks = views(spec.data, spec.train.n_models)
-    evals = {"train": train, "test": test, **ood_sets(spec.data, test)}
+    evals = {"train": train} if spec.data.eval_train else {}
+    evals |= {"test": test, **ood_sets(spec.data, test)}
     ck = store.load_checkpoint("ensemble", k)
     state = _state(ck) if ck is not None else None
     spent = state.extra["seconds"] if state else 0.0
