@@ -95,3 +95,11 @@ def test_killed_run_resumes_to_the_same_predictions(tmp_path):
 
     again = runs.ensemble(SPEC, store, device="cpu", progress=False)  # now a store hit
     assert again.meta == json.loads(json.dumps(resumed.meta, default=str))
+
+
+def test_a_second_save_of_the_same_entry_keeps_the_first(tmp_path):
+    store = Store(tmp_path)
+    store.save("ensemble", "k4", {"a": np.zeros(2)}, {"run": 1})
+    store.save("ensemble", "k4", {"a": np.zeros(2)}, {"run": 2})
+    assert store.load("ensemble", "k4")[1] == {"run": 1}
+    assert [p.name for p in (tmp_path / "ensemble").iterdir()] == ["k4"]

@@ -147,35 +147,45 @@ def stale(root: Path | None = None) -> list[str]:
     return todo
 
 
+def _claims_table(entries: list[dict], nbs: dict[str, Path], scope: list[str]) -> list[str]:
+    """A markdown table of the claims in ``entries``, its verdict counts first, and the figures
+    of ``scope`` not executed yet last."""
+    counts = dict.fromkeys(claims.VERDICTS, 0)
+    rows = ["| figure | claim | verdict | paper | ours | statement |", "|---|---|---|---|---|---|"]
+    for entry in entries:
+        fig = entry["figure"]
+        link = f"{{doc}}`{fig} </executed/{fig.split('/')[0]}/{nbs[fig].stem}>`" if fig in nbs else fig
+        for c in entry["claims"]:
+            counts[c["verdict"]] += 1
+            paper = "-" if c["paper"] is None else f"{c['paper']:.4g}"
+            rows.append(f"| {link} | `{c['id']}` | **{c['verdict']}** | {paper} | {c['ours']:.4g} | {c['statement']} |")
+    missing = [f for f in scope if f not in {e["figure"] for e in entries}]
+    tail = ["", f"Not yet executed: {', '.join(missing)}."] if missing else []
+    return [", ".join(f"{n} {v}" for v, n in counts.items()) + ".", "", *rows, *tail]
+
+
 def write_scorecard(root: Path) -> Path:
-    """``executed/scorecard.md``: every claim of every executed figure, with its verdict."""
+    """``executed/scorecard.md`` with every claim of every executed figure and its verdict, and
+    ``executed/claims_<paper>.md``, the same table per paper for the chapter pages."""
     nbs = notebooks(root)
+    order = list(catalogue.FIGURES)
+    entries = sorted(claims.load_all(root), key=lambda e: order.index(e["figure"]) if e["figure"] in order else len(order))
+    out = root / "executed"
+    out.mkdir(parents=True, exist_ok=True)
+    for paper in catalogue.PAPERS:
+        scope = [f for f in order if f.startswith(f"{paper}/")]
+        own = [e for e in entries if e["figure"] in scope]
+        (out / f"claims_{paper}.md").write_text("\n".join(_claims_table(own, nbs, scope)) + "\n")
     lines = [
         "# Scorecard",
         "",
         "Every claim checked by a figure notebook, as last executed: the paper's value, ours, and the",
         "verdict computed from the data. Claims are checked at the scale that ran (laptop unless noted).",
         "",
-        "| figure | claim | verdict | paper | ours | statement |",
-        "|---|---|---|---|---|---|",
+        *_claims_table(entries, nbs, order),
     ]
-    counts = dict.fromkeys(claims.VERDICTS, 0)
-    for entry in claims.load_all(root):
-        fig = entry["figure"]
-        page = f"/executed/{fig.split('/')[0]}/{nbs[fig].stem}" if fig in nbs else None
-        link = f"{{doc}}`{fig} <{page}>`" if page else fig
-        for c in entry["claims"]:
-            counts[c["verdict"]] += 1
-            paper = "-" if c["paper"] is None else f"{c['paper']:.4g}"
-            lines.append(f"| {link} | `{c['id']}` | **{c['verdict']}** | {paper} | {c['ours']:.4g} | {c['statement']} |")
-    lines[4:4] = [", ".join(f"{n} {v}" for v, n in counts.items()) + ".", ""]
-    missing = sorted(set(catalogue.FIGURES) - {e["figure"] for e in claims.load_all(root)})
-    if missing:
-        lines += ["", f"Not yet executed: {', '.join(missing)}."]
-    out = root / "executed" / "scorecard.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n")
-    return out
+    (out / "scorecard.md").write_text("\n".join(lines) + "\n")
+    return out / "scorecard.md"
 
 
 def book(force: bool = False, build: bool = True, root: Path | None = None) -> Path:

@@ -96,9 +96,12 @@ class Store:
         _fsync_write(tmp / "meta.json", json.dumps(meta, indent=1, sort_keys=True, default=str).encode())
         manifest = {name: _sha(tmp / name) for name in ("arrays.npz", "meta.json")}
         _fsync_write(tmp / "MANIFEST.json", json.dumps(manifest).encode())
-        if final.exists():
-            shutil.rmtree(final)
-        os.rename(tmp, final)
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not final.exists():
+                raise
+            shutil.rmtree(tmp)  # another run of the same spec landed first: same key, same content
         shutil.rmtree(self._partial(kind, key), ignore_errors=True)
         return final
 
@@ -109,8 +112,8 @@ class Store:
         """Atomically replace the entry's resumable checkpoint (a dict of tensors and numbers)."""
         d = self._partial(kind, key)
         d.mkdir(parents=True, exist_ok=True)
-        tmp = d / "checkpoint.pt.tmp"
-        with open(tmp, "wb") as f:
+        fd, tmp = tempfile.mkstemp(prefix=".checkpoint.", dir=d)  # unique: two runs of one spec may race
+        with os.fdopen(fd, "wb") as f:
             torch.save(state, f)
             f.flush()
             os.fsync(f.fileno())
