@@ -112,7 +112,7 @@ def class_coloured_histograms(panels: np.ndarray, epochs: list[int], n_models: i
     palette = sns.color_palette("tab10", len(class_names))
     for ax, values, e in zip(axes[0], panels, epochs):
         stacks = [values[label == c] for c in range(len(class_names))]
-        ax.hist(stacks, bins=edges, stacked=True, color=palette, weights=[np.full(len(v), 1 / len(values)) for v in stacks])
+        ax.hist(stacks, bins=edges, stacked=True, color=palette, weights=[np.full(len(v), 1 / len(values)) for v in stacks], edgecolor="none", rwidth=0.9)
         ax.set(title=f"epoch {e}", xlabel="consistency", xticks=[0, 0.5, 1], ylim=(0, 1))
     axes[0, 0].set_ylabel("fraction of examples")
     handles = [plt.Rectangle((0, 0), 1, 1, color=palette[c]) for c in range(len(class_names))]
@@ -125,8 +125,8 @@ def trajectories(epochs: np.ndarray, curves: dict[str, np.ndarray], images: dict
     """Hacohen App. E Fig. 29: the consistency of individual examples over epochs, with the
     example images beside the plot when given (keyed like ``curves``)."""
     n_img = len(images or {})
-    fig = plt.figure(figsize=(9, 3.6))
-    grid = fig.add_gridspec(n_img or 1, 2, width_ratios=(4, 1 if n_img else 0.01), hspace=0.35)
+    fig = plt.figure(figsize=(8, 3.6))
+    grid = fig.add_gridspec(n_img or 1, 2, width_ratios=(6, 1 if n_img else 0.01), hspace=0.35, wspace=0.02)
     ax = fig.add_subplot(grid[:, 0])
     palette = sns.color_palette("deep", len(curves))
     for (name, y), colour in zip(curves.items(), palette):
