@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import metrics
-from .runs import Record
+from .runs import DataSpec, EnsembleSpec, Record
+from .train import TrainConfig
 
 
 def _per_epoch(preds: np.ndarray, fn) -> np.ndarray:
@@ -101,3 +102,47 @@ def _first(index: np.ndarray) -> int | None:
 
 def _argmax_where(score: np.ndarray, mask: np.ndarray) -> int | None:
     return int(np.flatnonzero(mask)[np.argmax(score[mask])]) if mask.any() else None
+
+
+NON_BIMODAL_MARGIN = (1.07 - 0.22) / 2
+"""Half the distance between the paper's bimodal collections (bimodality at most 0.22, Sec. 4.2)
+and its non-bimodal ones (at least 1.07, Sec. 5): how far above the natural-data run a
+bimodality measure must sit to count as not bimodal (Sec. 5 figures)."""
+
+
+def natural_spec(params: dict) -> EnsembleSpec:
+    """The spec of h1's st-VGG collection on natural data (Sec. 3) from h1's parameter values
+    (``params`` may hold more keys): built exactly as h1 builds it, so it is read from the store."""
+    p = params
+    train = TrainConfig(
+        p["arch"], n_models=p["n_models"], epochs=p["epochs"], width=p["width"], batch_size=p["batch_size"], lr=p["lr"], schedule="hacohen", seed=p["seed"]
+    )
+    return EnsembleSpec(DataSpec(p["dataset"], n_train=p["n_train"], n_test=p["n_test"], seed=p["seed"]), train)
+
+
+def bimodality_summary(bimodality: np.ndarray, first_epoch: int, stat: str = "median") -> float:
+    """The median (or ``min`` / ``max``) of a per-epoch bimodality curve over epochs >= ``first_epoch``,
+    skipping epochs whose consistency is constant (nan, no measure); nan if none is left (Sec. 5)."""
+    fns = {"median": np.median, "min": np.min, "max": np.max}
+    if stat not in fns:
+        raise ValueError(f"stat={stat!r} is not allowed; choose one of: {', '.join(fns)}")
+    values = np.asarray(bimodality, dtype=np.float64)[first_epoch:]
+    values = values[~np.isnan(values)]
+    return float(fns[stat](values)) if values.size else float("nan")
+
+
+def non_bimodal_line(natural_bimodality: np.ndarray, first_epoch: int, margin: float = NON_BIMODAL_MARGIN) -> float:
+    """The bimodality above which a histogram counts as not bimodal (Sec. 5): the natural-data run's
+    median over its checked epochs plus ``margin`` (by default half the paper's bimodal/non-bimodal gap)."""
+    return bimodality_summary(natural_bimodality, first_epoch) + margin
+
+
+def independence_ratio(
+    bimodality: np.ndarray, independent: np.ndarray, natural: np.ndarray, natural_independent: np.ndarray, first_epoch: int, natural_first_epoch: int
+) -> float:
+    """How far a run's bimodality is from its matched-independent baseline, relative to the natural-data
+    run's distance from its own (Sec. 5, Fig. 10 vs Fig. 1c): the median over checked epochs of
+    |ours - independent| divided by the same median for the natural run; 0 = independent, 1 = natural."""
+    ours = bimodality_summary(np.abs(np.asarray(bimodality) - np.asarray(independent)), first_epoch)
+    ref = bimodality_summary(np.abs(np.asarray(natural) - np.asarray(natural_independent)), natural_first_epoch)
+    return ours / ref

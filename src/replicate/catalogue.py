@@ -109,6 +109,152 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
+    "hacohen2020/h5": Figure(
+        "Cross-architecture consistency and accessibility",
+        (
+            ClaimSpec(
+                "r_same",
+                "Accessibility (an example's test consistency averaged over epochs 1 to the last) correlates "
+                "more strongly between two collections of the same architecture (A1, A2: different seeds) than "
+                "between two architectures (A1 vs B): Pearson r same > r cross (value: r same).",
+                0.99,
+            ),
+            ClaimSpec(
+                "r_cross",
+                "Accessibility of two different architectures (A1 vs B) is strongly correlated: Pearson r > 0.5 "
+                "(value: r cross; paper 0.87 ResNet-50 vs AlexNet, 0.97 vs DenseNet, 0.78-0.83 on CIFAR).",
+                0.87,
+            ),
+            ClaimSpec(
+                "cross_bimodal",
+                "At accuracy-matched epoch pairs of A1 and B (mean test accuracy within 1%, epoch 0 left out) the "
+                "test cross-consistency of the merged collection is bimodal: its bimodality measure, averaged "
+                "over the pairs, is below 0.645 as in h1 (value: that mean).",
+                0.54,
+            ),
+        ),
+    ),
+    "hacohen2020/h6": Figure(
+        "Linear vs non-linear networks",
+        (
+            ClaimSpec(
+                "linear_weaker",
+                "Linear st-VGGs (identity activations, average pooling) learn, but are weaker: their final mean "
+                "test accuracy is at least 0.02 below the non-linear ones' (value: linear - non-linear; paper "
+                "0.43 - 0.56).",
+                -0.13,
+            ),
+            ClaimSpec(
+                "linear_bimodal",
+                "The linear collection's consistency is bimodal too: bimodality measure below 0.645 (as h1) at "
+                "every checked epoch, train and test (value: the largest).",
+                0.055,
+            ),
+            ClaimSpec(
+                "linear_more_bimodal",
+                "Its bimodality is even more pronounced than the non-linear collection's: the largest linear "
+                "measure is below the largest non-linear one over the checked epochs (value: linear - non-linear; "
+                "paper 0.055 - 0.22).",
+                -0.165,
+            ),
+            ClaimSpec(
+                "easy_linear_only",
+                "Examples easy for the linear nets (consistency > 0.9) are mostly easy for the non-linear ones at "
+                "the same epoch: |C_L minus C_NL| is at most 10% of |C_L| at every checked epoch, train and test "
+                "(value: the largest fraction).",
+            ),
+        ),
+    ),
+    "hacohen2020/h7": Figure(
+        "Gabor patches: no bimodality",
+        (
+            ClaimSpec(
+                "not_bimodal_train",
+                "On Gabor patches the train consistency is not bimodal most of the time: the median of its "
+                "bimodality measure over the checked epochs is at least 0.425 (half the gap between the paper's "
+                "bimodal, at most 0.22, and non-bimodal, at least 1.07, collections) above the median of the "
+                "natural-data (h1) collection's (value: our median).",
+            ),
+            ClaimSpec(
+                "not_bimodal_test",
+                "The same on the test set: median bimodality at least 0.425 above the natural-data collection's "
+                "median (value: our median).",
+            ),
+        ),
+    ),
+    "hacohen2020/h8": Figure(
+        "Random labels: no bimodality",
+        (
+            ClaimSpec(
+                "memorised",
+                "Without dropout the networks memorise random training labels: mean training accuracy after "
+                "the last epoch at least 0.95 (value: that accuracy).",
+                1.0,
+            ),
+            ClaimSpec(
+                "not_bimodal_train",
+                "With random labels the train consistency is not bimodal at any checked epoch: its bimodality "
+                "measure stays at least 0.425 (half the gap between the paper's bimodal, at most 0.22, and "
+                "non-bimodal, at least 1.07, collections) above the natural-data (h1) collection's median "
+                "(value: the smallest).",
+                1.07,
+            ),
+            ClaimSpec(
+                "not_bimodal_test",
+                "The same on the test set (true labels): bimodality at least 0.425 above the natural-data "
+                "collection's median at every checked epoch (value: the smallest).",
+                1.35,
+            ),
+        ),
+    ),
+    "hacohen2020/h9": Figure(
+        "Two overlapping Gaussians: like independent learners",
+        (
+            ClaimSpec(
+                "not_bimodal_test",
+                "Fully connected nets on two overlapping Gaussians have a test consistency that is not bimodal: "
+                "its median bimodality over the checked epochs is at least 0.425 (half the gap between the "
+                "paper's bimodal, at most 0.22, and non-bimodal, at least 1.07, collections) above the "
+                "natural-data (h1) collection's median (value: our median).",
+            ),
+            ClaimSpec(
+                "resembles_independent",
+                "Their test bimodality resembles that of independent models with matched accuracy: the median "
+                "|ours - independent| over the checked epochs is less than half the natural-data collection's "
+                "median distance from its own independent baseline (value: that ratio; 0 = independent, 1 = "
+                "natural data).",
+            ),
+        ),
+    ),
+    "hacohen2020/h10": Figure(
+        "Other learning paradigms on easy, intermediate and hard examples",
+        (
+            ClaimSpec(
+                "ordered",
+                "Every other learner (AdaBoost on each weak learner, linear SVM, k-NN, perceptron, decision tree, "
+                "random forest, Gaussian naive Bayes), fitted on the CNNs' training images, has test accuracy "
+                "easy > intermediate > hard on the thirds of the test set ranked by CNN accessibility (value: the "
+                "smallest step between neighbouring groups over all learners, in accuracy; holds when > 0).",
+            ),
+            ClaimSpec(
+                "boost_gain",
+                "Adding weak linear classifiers improves AdaBoost (App. F, \"as commonly observed\"): its test "
+                "accuracy with all k weak learners is above that with the first one (value: the difference).",
+            ),
+            ClaimSpec(
+                "r_linear",
+                "AdaBoost on linear weak learners and the CNNs find the same test examples difficult: Pearson r "
+                "between boosting easiness (fraction of the stages k = 1..K that classify an example correctly) "
+                "and CNN accessibility is positive with p < 0.001 (value: r).",
+                0.83,
+            ),
+            ClaimSpec(
+                "r_stump",
+                "The same for AdaBoost on stumps (a threshold on one principal component, i.e. a linear "
+                "classifier along one direction): r > 0 with p < 0.001 (value: r).",
+            ),
+        ),
+    ),
     "hacohen2020/h11": Figure(
         "Induced class order and individual trajectories",
         (

@@ -38,7 +38,8 @@ def consistency_histograms(
     independent models. ``panels[split]`` is (len(epochs), n). With ``score="consensus"`` the
     same panels show consensus (Fig. 3), annotated with its mean instead of the bimodality."""
     rows = list(panels)
-    fig, axes = plt.subplots(len(rows), len(epochs), figsize=(1.7 * len(epochs), 2.0 * len(rows)), sharex=True, sharey=True, squeeze=False)
+    height = 2.0 * len(rows) + 0.7
+    fig, axes = plt.subplots(len(rows), len(epochs), figsize=(1.7 * len(epochs), height), sharex=True, sharey=True, squeeze=False)
     edges = (np.arange(n_models + 2) - 0.5) / n_models
     for r, split in enumerate(rows):
         for c, e in enumerate(epochs):
@@ -65,7 +66,7 @@ def consistency_histograms(
         fig.legend([handle], [baseline_label], loc="upper right", fontsize=8, frameon=False)
     if suptitle:
         fig.suptitle(suptitle, x=0.01, ha="left")
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / height))
     return fig
 
 
@@ -156,5 +157,160 @@ def score_panels(values: dict[str, np.ndarray], n_models: int, score: str, title
     axes[0, 0].set_ylabel("fraction of examples")
     if title:
         fig.suptitle(title, x=0.01, ha="left")
+    fig.tight_layout()
+    return fig
+
+
+def matched_histograms(
+    panels: dict[str, np.ndarray], titles: list[str], n_models: int, baseline: dict[str, np.ndarray] | None = None, suptitle: str = ""
+) -> plt.Figure:
+    """Hacohen Fig. 6a,b / 23: cross-consistency histograms, one panel per accuracy-matched
+    epoch pair (titled by ``titles``), one row per split; ``n_models`` counts both collections."""
+    fig = consistency_histograms(panels, list(range(len(titles))), n_models, baseline=baseline, suptitle=suptitle)
+    for ax, title in zip(fig.axes, titles):
+        ax.set_title(title, fontsize=8)
+    return fig
+
+
+def _p_text(p: float) -> str:
+    """A p-value as the paper prints it: below 1e-50 only the bound."""
+    return "p < 1e-50" if p < 1e-50 else f"p = {p:.1g}"
+
+
+def accessibility_scatter(
+    panels: dict[str, tuple[np.ndarray, np.ndarray, float, float]], xlabel: str, ylabels: list[str]
+) -> plt.Figure:
+    """Hacohen Fig. 6c-e / 24 / 25: accessibility of each example in one collection against
+    another, one panel per pair of collections: ``panels[title] = (x, y, r, p)``, the Pearson
+    r and p printed in the title."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.8), squeeze=False)
+    for ax, (name, (x, y, r, p)), ylabel in zip(axes[0], panels.items(), ylabels):
+        ax.scatter(x, y, s=5, alpha=0.25, color=COLORS["test"], edgecolors="none")
+        ax.plot([0, 1], [0, 1], color="k", lw=0.6, ls=":")
+        ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), xlabel=xlabel, ylabel=ylabel, aspect="equal")
+        ax.set_title(f"{name}\nr = {r:.2f}, {_p_text(p)}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def easy_overlap_bars(
+    epochs: np.ndarray, counts: dict[str, np.ndarray], names: tuple[str, str] = ("non-linear", "linear"), threshold: float = 0.9
+) -> plt.Figure:
+    """Hacohen Fig. 7b: per epoch, stacked bars of the easy sets of two collections (A, B):
+    |A & B| (red), |A - B| (blue) on top, |B - A| (dark red) on top; ``counts[split]`` is
+    (n_epochs, 3) as ``compare.easy_overlap`` returns."""
+    a, b = names
+    parts = (("easy for both", "#e31a1c"), (f"easy for {a} only", "#1f78b4"), (f"easy for {b} only", "#67000d"))
+    fig, axes = plt.subplots(1, len(counts), figsize=(5.0 * len(counts), 3.4), sharey=True, squeeze=False)
+    for ax, (split, c) in zip(axes[0], counts.items()):
+        bottom = np.zeros(len(epochs))
+        for k, (label, colour) in enumerate(parts):
+            ax.bar(epochs, c[:, k], bottom=bottom, color=colour, width=0.8, label=label)
+            bottom += c[:, k]
+        ax.set(xlabel="epoch", title=f"{split}: easy examples (consistency > {threshold:g})")
+    axes[0, 0].set_ylabel("number of examples")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for _, colour in parts]
+    fig.legend(handles, [label for label, _ in parts], loc="upper center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
+    return fig
+
+
+def collection_curves(epochs: np.ndarray, curves: dict[str, dict[str, np.ndarray]], ylabel: str, title: str) -> plt.Figure:
+    """A per-epoch summary of several collections on each split: colour by split, line style by
+    collection (``curves[collection][split]``), e.g. bimodality of non-linear vs linear nets."""
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for dash, (name, by_split) in zip(("-", "--", ":", "-."), curves.items()):
+        for split, y in by_split.items():
+            ax.plot(epochs, y, marker="o", ms=3, ls=dash, color=COLORS.get(split, "C0"), label=f"{name}, {split}")
+    ax.set(xlabel="epoch", ylabel=ylabel, title=title)
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def bimodality_comparison(
+    curves: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]],
+    lines: dict[str, dict[str, float]] | None = None,
+    accuracy: dict[str, np.ndarray] | None = None,
+    title: str = "",
+) -> plt.Figure:
+    """Hacohen Sec. 5: bimodality per epoch of several runs, one panel per split, e.g. a run beside
+    the natural-data run and matched-independent models. ``curves`` maps a run's label to (epochs,
+    {split: bimodality per epoch}); the first run is solid in its split's colour, runs labelled
+    'independent' dashed grey, the others dotted green. ``lines[split]`` maps a label to a
+    horizontal reference value (e.g. the not-bimodal threshold); ``accuracy`` ({split: (n_models,
+    n_epochs + 1)} on the first run's epochs) adds a panel of accuracy."""
+    splits = list(dict.fromkeys(s for _, per in curves.values() for s in per))
+    n = len(splits) + bool(accuracy)
+    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.4), squeeze=False)
+    first = next(iter(curves))
+    for ax, split in zip(axes[0], splits):
+        for label, (epochs, per) in curves.items():
+            if split not in per:
+                continue
+            if label == first:
+                style = {"color": COLORS.get(split, "C0"), "ls": "-", "marker": "o"}
+            elif "independent" in label:
+                style = {"color": COLORS["independent"], "ls": "--", "marker": None}
+            else:
+                style = {"color": "#1b7837", "ls": ":", "marker": "s"}
+            ax.plot(epochs, per[split], ms=3, lw=1.5, label=label, **style)
+        for (name, value), colour in zip((lines or {}).get(split, {}).items(), ("#b2182b", "#762a83", "#e08214")):
+            ax.axhline(value, color=colour, lw=0.9, ls="-.", label=f"{name} ({value:.2f})")
+        ax.axhline(0, color="k", lw=0.6)
+        ax.set(xlabel="epoch", ylabel="kurtosis - skewness² - 1", title=f"bimodality of {split} consistency")
+        ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
+        ax.legend(fontsize=7, frameon=False)
+    if accuracy:
+        ax = axes[0, -1]
+        epochs = curves[first][0]
+        for split, acc in accuracy.items():
+            colour = COLORS.get(split, "C0")
+            ax.plot(epochs, acc.mean(0), marker="o", ms=3, color=colour, label=split)
+            ax.fill_between(epochs, acc.min(0), acc.max(0), color=colour, alpha=0.2)
+        ax.set(xlabel="epoch", ylabel="accuracy", title=f"{first}: accuracy (mean, min-max)", ylim=(0, 1))
+        ax.legend(fontsize=8, frameon=False)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left")
+    fig.tight_layout()
+    return fig
+
+
+GROUP_COLORS = {"easy": "#1b7837", "intermediate": "#e08214", "hard": "#b2182b"}
+
+
+def group_accuracy_bars(acc: dict[str, np.ndarray], groups: tuple[str, ...], overall: dict[str, float] | None = None, title: str = "") -> plt.Figure:
+    """Hacohen App. F: each learner's accuracy on the easy / intermediate / hard groups, one
+    cluster of bars per learner (``acc[learner]`` is (len(groups),)); ``overall`` marks each
+    learner's accuracy on all examples with a black tick."""
+    names = list(acc)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.15 * len(names)), 3.6))
+    width = 0.8 / len(groups)
+    x = np.arange(len(names))
+    for g, group in enumerate(groups):
+        ax.bar(x + (g - (len(groups) - 1) / 2) * width, [acc[n][g] for n in names], width, color=GROUP_COLORS.get(group, f"C{g}"), label=group)
+    if overall:
+        ax.scatter(x, [overall[n] for n in names], marker="_", s=900, color="k", lw=1.6, zorder=3, label="all examples")
+    ax.set_xticks(x, names, rotation=20, ha="right")
+    ax.set(ylabel="accuracy", ylim=(0, 1.05), title=title)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), markerscale=0.35)
+    fig.tight_layout()
+    return fig
+
+
+def boosting_curves(panels: dict[str, np.ndarray], groups: tuple[str, ...], overall: dict[str, np.ndarray] | None = None) -> plt.Figure:
+    """Hacohen Fig. 30a: AdaBoost accuracy against the number of weak learners k, one line per
+    difficulty group, one panel per (weak learner, split): ``panels[title]`` is (K, len(groups))
+    for k = 1..K; ``overall[title]`` (K,) is drawn dashed black."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.3), sharey=True, squeeze=False)
+    for ax, (name, curves) in zip(axes[0], panels.items()):
+        k = np.arange(1, len(curves) + 1)
+        for g, group in enumerate(groups):
+            ax.plot(k, curves[:, g], color=GROUP_COLORS.get(group, f"C{g}"), lw=1.6, label=group)
+        if overall is not None:
+            ax.plot(k, overall[name], color="k", ls="--", lw=1.1, label="all examples")
+        ax.set(xscale="log", xlabel="number of weak learners k", title=name, ylim=(0, 1.02))
+    axes[0, 0].set_ylabel("accuracy")
+    axes[0, 0].legend(fontsize=8, frameon=False, loc="lower right")
     fig.tight_layout()
     return fig
