@@ -30,6 +30,21 @@ def test_bimodality_summary_skips_early_epochs_and_nan():
         analysis.bimodality_summary(curve, 1, "mean")
 
 
+def test_bimodality_summary_over_listed_epochs():
+    curve = np.array([5.0, 1.0, np.nan, 3.0, 2.0])
+    assert analysis.bimodality_summary(curve, np.array([0, 2, 3])) == 4.0
+    assert analysis.bimodality_summary(curve, np.array([1, 4]), "max") == 2.0
+    assert math.isnan(analysis.bimodality_summary(curve, np.array([], dtype=int)))
+
+
+def test_learning_epochs_stop_at_ninety_percent_of_the_rise():
+    # K = 4: chance 0.25; mean accuracy 0.25, 0.45, 0.65, 0.85, 0.95, 0.95 -> progress 0, 2/7, 4/7, 6/7, 1, 1
+    acc = np.array([[0.2, 0.4, 0.6, 0.8, 0.9, 0.9], [0.3, 0.5, 0.7, 0.9, 1.0, 1.0]])
+    assert analysis.learning_epochs(acc, 4, 1).tolist() == [1, 2, 3]
+    assert analysis.learning_epochs(acc, 4, 1, fraction=0.5).tolist() == [1]
+    assert analysis.learning_epochs(acc, 4, 2, fraction=0.5).tolist() == []
+
+
 def test_non_bimodal_line_is_natural_median_plus_margin():
     assert analysis.non_bimodal_line(np.array([9.0, 0.3, 0.5, 0.4]), 1) == pytest.approx(0.4 + 0.425)
     assert analysis.non_bimodal_line(np.array([9.0, 0.3, 0.5]), 1, margin=0.1) == pytest.approx(0.5)
@@ -74,4 +89,7 @@ def test_bimodality_comparison_draws_a_panel_per_split_and_accuracy():
     assert len(axes) == 3
     assert len(axes[0].get_lines()) == 3  # ours, natural, the zero line
     assert len(axes[1].get_lines()) == 5  # ours, natural, independent, threshold, zero line
+    matplotlib.pyplot.close(fig)
+    fig = plots.bimodality_comparison(curves, ylim=(0, 4))
+    assert [ax.get_ylim() for ax in fig.get_axes()] == [(0, 4), (0, 4)]
     matplotlib.pyplot.close(fig)

@@ -120,29 +120,46 @@ def natural_spec(params: dict) -> EnsembleSpec:
     return EnsembleSpec(DataSpec(p["dataset"], n_train=p["n_train"], n_test=p["n_test"], seed=p["seed"]), train)
 
 
-def bimodality_summary(bimodality: np.ndarray, first_epoch: int, stat: str = "median") -> float:
-    """The median (or ``min`` / ``max``) of a per-epoch bimodality curve over epochs >= ``first_epoch``,
-    skipping epochs whose consistency is constant (nan, no measure); nan if none is left (Sec. 5)."""
+def learning_epochs(accuracy: np.ndarray, n_classes: int, first_epoch: int, fraction: float = 0.9) -> np.ndarray:
+    """Epochs >= ``first_epoch`` at which learning is still under way (Sec. 5, Gabor): the mean
+    accuracy of ``accuracy`` (n_models, n_epochs + 1) has covered less than ``fraction`` of its
+    rise from chance, 1/K, to its value after the last epoch."""
+    mean = np.asarray(accuracy, dtype=np.float64).mean(0)
+    progress = (mean - 1 / n_classes) / (mean[-1] - 1 / n_classes)
+    epochs = np.arange(len(mean))
+    return epochs[(epochs >= first_epoch) & (progress < fraction)]
+
+
+def bimodality_summary(bimodality: np.ndarray, checked: int | np.ndarray, stat: str = "median") -> float:
+    """The median (or ``min`` / ``max``) of a per-epoch bimodality curve over the checked epochs: every
+    epoch from ``checked`` when it is an int, else the epochs it lists. Epochs whose consistency is
+    constant (nan, no measure) are skipped; nan if none is left (Sec. 5)."""
     fns = {"median": np.median, "min": np.min, "max": np.max}
     if stat not in fns:
         raise ValueError(f"stat={stat!r} is not allowed; choose one of: {', '.join(fns)}")
-    values = np.asarray(bimodality, dtype=np.float64)[first_epoch:]
+    values = np.asarray(bimodality, dtype=np.float64)
+    values = values[checked:] if isinstance(checked, (int, np.integer)) else values[np.asarray(checked, dtype=np.int64)]
     values = values[~np.isnan(values)]
     return float(fns[stat](values)) if values.size else float("nan")
 
 
-def non_bimodal_line(natural_bimodality: np.ndarray, first_epoch: int, margin: float = NON_BIMODAL_MARGIN) -> float:
+def non_bimodal_line(natural_bimodality: np.ndarray, checked: int | np.ndarray, margin: float = NON_BIMODAL_MARGIN) -> float:
     """The bimodality above which a histogram counts as not bimodal (Sec. 5): the natural-data run's
     median over its checked epochs plus ``margin`` (by default half the paper's bimodal/non-bimodal gap)."""
-    return bimodality_summary(natural_bimodality, first_epoch) + margin
+    return bimodality_summary(natural_bimodality, checked) + margin
 
 
 def independence_ratio(
-    bimodality: np.ndarray, independent: np.ndarray, natural: np.ndarray, natural_independent: np.ndarray, first_epoch: int, natural_first_epoch: int
+    bimodality: np.ndarray,
+    independent: np.ndarray,
+    natural: np.ndarray,
+    natural_independent: np.ndarray,
+    checked: int | np.ndarray,
+    natural_checked: int | np.ndarray,
 ) -> float:
     """How far a run's bimodality is from its matched-independent baseline, relative to the natural-data
     run's distance from its own (Sec. 5, Fig. 10 vs Fig. 1c): the median over checked epochs of
     |ours - independent| divided by the same median for the natural run; 0 = independent, 1 = natural."""
-    ours = bimodality_summary(np.abs(np.asarray(bimodality) - np.asarray(independent)), first_epoch)
-    ref = bimodality_summary(np.abs(np.asarray(natural) - np.asarray(natural_independent)), natural_first_epoch)
+    ours = bimodality_summary(np.abs(np.asarray(bimodality) - np.asarray(independent)), checked)
+    ref = bimodality_summary(np.abs(np.asarray(natural) - np.asarray(natural_independent)), natural_checked)
     return ours / ref

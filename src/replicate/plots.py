@@ -233,13 +233,15 @@ def bimodality_comparison(
     lines: dict[str, dict[str, float]] | None = None,
     accuracy: dict[str, np.ndarray] | None = None,
     title: str = "",
+    ylim: tuple[float, float] | None = None,
 ) -> plt.Figure:
     """Hacohen Sec. 5: bimodality per epoch of several runs, one panel per split, e.g. a run beside
     the natural-data run and matched-independent models. ``curves`` maps a run's label to (epochs,
     {split: bimodality per epoch}); the first run is solid in its split's colour, runs labelled
     'independent' dashed grey, the others dotted green. ``lines[split]`` maps a label to a
     horizontal reference value (e.g. the not-bimodal threshold); ``accuracy`` ({split: (n_models,
-    n_epochs + 1)} on the first run's epochs) adds a panel of accuracy."""
+    n_epochs + 1)} on the first run's epochs) adds a panel of accuracy; ``ylim`` clips the
+    bimodality axes (the measure can reach tens for a heavily skewed histogram)."""
     splits = list(dict.fromkeys(s for _, per in curves.values() for s in per))
     n = len(splits) + bool(accuracy)
     fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.4), squeeze=False)
@@ -259,7 +261,7 @@ def bimodality_comparison(
             ax.axhline(value, color=colour, lw=0.9, ls="-.", label=f"{name} ({value:.2f})")
         ax.axhline(0, color="k", lw=0.6)
         ax.set(xlabel="epoch", ylabel="kurtosis - skewness² - 1", title=f"bimodality of {split} consistency")
-        ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
+        ax.set_ylim(ylim or (min(0, ax.get_ylim()[0]), None))
         ax.legend(fontsize=7, frameon=False)
     if accuracy:
         ax = axes[0, -1]
