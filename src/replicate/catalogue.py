@@ -234,6 +234,35 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
+    "hacohen2020/h10": Figure(
+        "Other learning paradigms on easy, intermediate and hard examples",
+        (
+            ClaimSpec(
+                "ordered",
+                "Every other learner (AdaBoost on each weak learner, linear SVM, k-NN, perceptron, decision tree, "
+                "random forest, Gaussian naive Bayes), fitted on the CNNs' training images, has test accuracy "
+                "easy > intermediate > hard on the thirds of the test set ranked by CNN accessibility (value: the "
+                "smallest step between neighbouring groups over all learners, in accuracy; holds when > 0).",
+            ),
+            ClaimSpec(
+                "boost_gain",
+                "Adding weak linear classifiers improves AdaBoost (App. F, \"as commonly observed\"): its test "
+                "accuracy with all k weak learners is above that with the first one (value: the difference).",
+            ),
+            ClaimSpec(
+                "r_linear",
+                "AdaBoost on linear weak learners and the CNNs find the same test examples difficult: Pearson r "
+                "between boosting easiness (fraction of the stages k = 1..K that classify an example correctly) "
+                "and CNN accessibility is positive with p < 0.001 (value: r).",
+                0.83,
+            ),
+            ClaimSpec(
+                "r_stump",
+                "The same for AdaBoost on stumps (a threshold on one principal component, i.e. a linear "
+                "classifier along one direction): r > 0 with p < 0.001 (value: r).",
+            ),
+        ),
+    ),
     "hacohen2020/h11": Figure(
         "Induced class order and individual trajectories",
         (
