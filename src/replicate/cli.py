@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     book.add_argument("--no-build", action="store_true", help="execute notebooks and write the scorecard, but skip the HTML build")
 
     bench = sub.add_parser("bench", help="benchmarks that print ours-vs-baseline ratios measured in one run")
-    bench.add_argument("what", choices=("train",), help="train: the ensemble engine vs a plain per-model PyTorch loop")
+    from .bench import BENCHES
+
+    bench.add_argument("what", choices=BENCHES, help="which benchmark; each module's docstring (replicate.bench.<what>) says what it compares")
     bench.add_argument("--quick", action="store_true", help="a smaller problem (for a fast check, noisier ratios)")
 
     data = sub.add_parser("data", help="make sure data sets are available locally (system copy or download) and describe them")
@@ -70,9 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         html = pipeline.book(force=args.force, build=not args.no_build)
         print(f"book: {html / 'index.html'}")
     elif args.command == "bench":
-        from . import bench
+        import importlib
 
-        bench.train_bench(quick=args.quick)
+        importlib.import_module(f"replicate.bench.{args.what}").main(quick=args.quick)
     elif args.command == "data":
         from . import data
 

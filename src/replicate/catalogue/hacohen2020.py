@@ -1,32 +1,6 @@
-"""The claims every figure notebook checks (from FIGURES.md), in one place.
+"""Claims of Hacohen, Choshen, Weinshall 2020 (rows h1-h11 of FIGURES.md)."""
 
-Notebooks compute each claim's value and whether it holds; the statement and the paper's
-number come from here, so the scorecard, the chapter tables and the CI check agree.
-"""
-
-from __future__ import annotations
-
-from dataclasses import dataclass
-
-PAPERS = {
-    "hacohen2020": "Hacohen, Choshen, Weinshall 2020: All Neural Networks Are Created Equal",
-    "baldock2021": "Baldock, Maennel, Neyshabur 2021: Deep Learning Through the Lens of Example Difficulty",
-    "pliushch2022": "Pliushch, Mundt, Lupp, Ramesh 2022: When Deep Classifiers Agree",
-}
-
-
-@dataclass(frozen=True)
-class ClaimSpec:
-    id: str
-    statement: str
-    paper: float | None = None
-
-
-@dataclass(frozen=True)
-class Figure:
-    title: str
-    claims: tuple[ClaimSpec, ...]
-
+from .base import ClaimSpec, Figure
 
 FIGURES: dict[str, Figure] = {
     "hacohen2020/h1": Figure(
@@ -281,10 +255,3 @@ FIGURES: dict[str, Figure] = {
         ),
     ),
 }
-
-
-def figure(fig: str) -> Figure:
-    """The catalogue entry of ``fig`` ("<paper>/<id>"); a clear error for unknown ids."""
-    if fig not in FIGURES:
-        raise KeyError(f"figure {fig!r} is not in the catalogue; known: {', '.join(sorted(FIGURES))}")
-    return FIGURES[fig]

@@ -1,6 +1,4 @@
-"""Benchmarks that print ratios measured in one run: ours against a plain baseline.
-
-``replicate bench train``: the ensemble engine against a plain per-model PyTorch loop (one
+"""``replicate bench train``: the ensemble engine against a plain per-model PyTorch loop (one
 model after another, a DataLoader, an evaluation pass after every epoch: what the papers'
 code does) on the same data and models, plus the machine's float32 matmul peak.
 """
@@ -15,22 +13,8 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.flop_counter import FlopCounterMode
 
-from . import models
-from .train import TrainConfig, _normaliser, build_members, to_tensor, train_ensemble
-
-
-def matmul_peak(seconds: float = 2.0) -> float:
-    """Best float32 matmul rate (FLOP/s) over a few square sizes on this machine."""
-    best = 0.0
-    for n in (1024, 2048, 3072):
-        a, b = torch.randn(n, n), torch.randn(n, n)
-        a @ b
-        reps, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds / 3:
-            a @ b
-            reps += 1
-        best = max(best, 2 * n**3 * reps / (time.perf_counter() - start))
-    return best
+from .. import bench, models
+from ..train import TrainConfig, _normaliser, build_members, to_tensor, train_ensemble
 
 
 def forward_flops(cfg: TrainConfig, in_shape, n_classes: int) -> int:
@@ -82,10 +66,10 @@ def _case(cfg: TrainConfig, n: int, n_test: int, in_shape, seed: int = 0) -> dic
     return {"plain_s": t_plain, "ours_s": t_ours, "speedup": t_plain / t_ours, "flops": work / t_ours, "engine": state.extra["engine"]}
 
 
-def train_bench(quick: bool = False) -> dict:
+def main(quick: bool = False) -> dict:
     """Measure both cases and the peak; print a table and the one-line summary, last."""
     torch.manual_seed(0)
-    peak = matmul_peak()
+    peak = bench.matmul_peak()
     scale = 0.25 if quick else 1.0
     mlp = TrainConfig("mlp", n_models=10, epochs=2, arch_options=(("depth", 2), ("hidden", 256)), batch_size=128, lr=0.05, momentum=0.9)
     cnn = TrainConfig("small_stvgg", n_models=4, epochs=1, batch_size=100, lr=0.05, momentum=0.9)
