@@ -54,3 +54,13 @@ def test_sanitiser_keeps_structure_but_not_values():
     assert sanitise("x: replicated (paper 0.1, ours -1.2e-3)") == sanitise("x: not replicated (paper 7, ours nan)")
     assert sanitise("x: replicated") != sanitise("y: replicated")
     assert sanitise("x: maybe") != sanitise("x: replicated")
+
+
+def test_a_figure_without_claims_says_so(tmp_path, monkeypatch):
+    published = []
+    monkeypatch.setattr("IPython.display.publish_display_data", lambda data, metadata=None: published.append(data))
+    claims.report("pliushch2022/p6", {}, root=tmp_path)
+    assert published == [o["data"] for o in claims.reference_outputs("pliushch2022/p6")]
+    assert "no claim" in published[0]["text/plain"]
+    with pytest.raises(ValueError, match="must be exactly"):
+        claims.report("pliushch2022/p6", {"x": (1.0, True)}, root=tmp_path)

@@ -120,6 +120,25 @@ def natural_spec(params: dict) -> EnsembleSpec:
     return EnsembleSpec(DataSpec(p["dataset"], n_train=p["n_train"], n_test=p["n_test"], seed=p["seed"]), train)
 
 
+def random_labels_spec(params: dict) -> EnsembleSpec:
+    """The spec of h8's collection on random labels without dropout (Sec. 5, App. B) from h8's
+    parameter values, built exactly as h8 builds it so other figures read the same networks."""
+    p = params
+    classes = tuple(p["classes"]) if p.get("classes") else None
+    train = TrainConfig(
+        p["arch"],
+        n_models=p["n_models"],
+        epochs=p["epochs"],
+        width=p["width"],
+        arch_options=(("dropout", False),),
+        batch_size=p["batch_size"],
+        lr=p["lr"],
+        schedule="hacohen",
+        seed=p["seed"],
+    )
+    return EnsembleSpec(DataSpec(p["dataset"], n_train=p["n_train"], n_test=p["n_test"], classes=classes, random_labels=True, seed=p["seed"]), train)
+
+
 def learning_epochs(accuracy: np.ndarray, n_classes: int, first_epoch: int, fraction: float = 0.9) -> np.ndarray:
     """Epochs >= ``first_epoch`` at which learning is still under way (Sec. 5, Gabor): the mean
     accuracy of ``accuracy`` (n_models, n_epochs + 1) has covered less than ``fraction`` of its

@@ -44,12 +44,19 @@ def _fmt(v: float | None) -> str:
     return f"{v:.4g}"
 
 
+NO_CLAIMS = "This figure makes no claim of its own (FIGURES.md lists none): it is there to be looked at."
+
+
 def _text(claims: list[Claim]) -> str:
+    if not claims:
+        return NO_CLAIMS
     rows = [f"{c.id}: {c.verdict} (paper {_fmt(c.paper)}, ours {_fmt(c.ours)})\n    {c.statement}" for c in claims]
     return "\n".join(rows)
 
 
 def _html(claims: list[Claim]) -> str:
+    if not claims:
+        return f"<p><i>{NO_CLAIMS}</i></p>"
     colour = {"replicated": "#1b7837", "not replicated": "#b2182b", "inconclusive": "#777777"}
     rows = "".join(
         f"<tr><td><code>{html.escape(c.id)}</code></td><td>{html.escape(c.statement)}</td>"

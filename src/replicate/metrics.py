@@ -111,6 +111,19 @@ def expected_random_agreement(accuracies: ArrayLike, normalized: bool = False) -
     return float(all_right / any_right) if any_right > 0 else float("nan")
 
 
+def pabak(correct: ArrayLike) -> float:
+    """Prevalence-adjusted bias-adjusted kappa, 2 p_o - 1, of correct/incorrect, averaged over all pairs
+    of models (Pliushch 2022 App. B); p_o is the fraction of examples a pair is both right or both wrong
+    on. bool (n_models, n_examples) with n_models >= 2."""
+    correct = np.asarray(correct, dtype=bool)
+    k = correct.shape[0]
+    if k < 2:
+        raise ValueError(f"PABAK needs at least 2 models, got {k}")
+    c = correct.sum(axis=0).astype(np.float64)
+    same = (c * (c - 1) + (k - c) * (k - c - 1)) / (k * (k - 1))
+    return float(2.0 * same.mean() - 1.0)
+
+
 def accessibility(consistency_by_epoch: ArrayLike) -> NDArray[np.float64]:
     """Mean over epochs of an (n_epochs, n) consistency array (Hacohen 2020 accessibility)."""
     return np.asarray(consistency_by_epoch, dtype=np.float64).mean(axis=0)

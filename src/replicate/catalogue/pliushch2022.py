@@ -2,4 +2,102 @@
 
 from .base import ClaimSpec, Figure
 
-FIGURES: dict[str, Figure] = {}
+STATISTICS = {
+    "segments": "Felzenszwalb segment count",
+    "edges": "summed edge strength (Sobel substitute)",
+    "entropy": "mean local entropy (10 x 10)",
+    "dct": "fraction of DCT coefficients holding 99.98% of the energy",
+}
+
+
+def _r(stat: str, name: str) -> ClaimSpec:
+    return ClaimSpec(
+        f"r_{stat}",
+        f"Training TPa correlates with the mean {name} of the agreed-upon training images, per epoch "
+        "from first_epoch on: two-tailed p < 0.001 (value: Pearson r).",
+    )
+
+
+FIGURES: dict[str, Figure] = {
+    "pliushch2022/p1": Figure(
+        "True-positive agreement, its lower bound and accuracy",
+        (
+            ClaimSpec(
+                "gap_while_rising",
+                "The gap between TPa and its lower bound is large while accuracy rises: its mean over the epochs "
+                "at which training accuracy has covered less than 90% of its rise exceeds the gap after the last "
+                "epoch (value: the difference, train).",
+            ),
+            ClaimSpec(
+                "above_expected_train",
+                "At every epoch after the first, training TPa is above both expected-random agreements (value: "
+                "the smallest TPa minus the normalised one, the larger baseline).",
+            ),
+            ClaimSpec("above_expected_test", "The same on the test set (value: the smallest difference)."),
+        ),
+    ),
+    "pliushch2022/p2": Figure(
+        "Agreement with random labels, beside Hacohen's bimodality on the same networks",
+        (
+            ClaimSpec(
+                "agreement_when_rising",
+                "With random labels, once training accuracy rises (the rising epochs with mean accuracy at least "
+                "twice chance), training TPa is above the normalised expected-random agreement of independent "
+                "networks (value: the smallest difference).",
+            ),
+            ClaimSpec(
+                "hacohen_not_bimodal",
+                "On the same networks and epochs, Hacohen's bimodality of the training consistency stays above "
+                "0.645, the midpoint of his bimodal (0.22) and non-bimodal (1.07) values (value: its minimum).",
+                1.07,
+            ),
+        ),
+    ),
+    "pliushch2022/p3": Figure(
+        "Agreement across architectures and batch sizes",
+        (
+            ClaimSpec(
+                "across_architectures",
+                "One network of each architecture, taken as one collection: training TPa is above its lower bound "
+                "and above the normalised expected-random agreement at every epoch after the first (value: the "
+                "smallest TPa minus the normalised expected agreement).",
+            ),
+            ClaimSpec(
+                "each_architecture",
+                "The same for each architecture's own networks (value: the smallest difference over architectures "
+                "and epochs).",
+            ),
+            ClaimSpec(
+                "batch_sizes",
+                "The same for each batch size (value: the smallest difference over batch sizes and epochs).",
+            ),
+        ),
+    ),
+    "pliushch2022/p4": Figure(
+        "Image statistics drawn on easy and hard images",
+        (
+            ClaimSpec(
+                "matches_reference",
+                "Our vectorised local entropy and DCT fraction equal straightforward per-image implementations of "
+                "the authors' approach (a loop over windows; adding one coefficient at a time) on the shown images "
+                "(value: the largest absolute difference; it must be below 1e-9).",
+            ),
+        ),
+    ),
+    "pliushch2022/p5": Figure(
+        "Agreement against the image statistics of the agreed-upon images",
+        tuple(_r(stat, name) for stat, name in STATISTICS.items()),
+    ),
+    "pliushch2022/p6": Figure("Histograms of the image statistics", ()),
+    "pliushch2022/p7": Figure(
+        "Spread of agreement over repeats, and PABAK",
+        (
+            ClaimSpec(
+                "std_small",
+                "Over 5 repeats of 5 networks, training TPa's standard deviation is small beside the agreement - "
+                "lower bound gap: its largest value over the epochs after the first is below a tenth of the mean "
+                "gap over those epochs (value: the ratio).",
+            ),
+        ),
+    ),
+}

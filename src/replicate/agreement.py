@@ -1,0 +1,128 @@
+"""True-positive agreement through training (Pliushch et al. 2022, Sec. 2-3, 5, App. B).
+
+Every function takes ``correct``, bool (n_models, n_checkpoints, n): which network classifies
+which example correctly after every epoch (checkpoint 0 = initialisation), as
+``Record.correct(split)`` gives it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from . import metrics
+from .runs import DataSpec, EnsembleSpec, Record
+from .train import TrainConfig
+
+
+def spec(params: dict) -> EnsembleSpec:
+    """The App. A recipe (SGD, momentum 0.9, weight decay 5e-4, cosine annealing, batch 128 by default)
+    for ``n_repeats`` groups of ``n_models`` networks from a notebook's parameter values. Members are
+    independent (seeded by their index), so group r is members r K .. (r + 1) K - 1 and the first group
+    is the same networks whether one group or five are trained."""
+    p = params
+    train = TrainConfig(
+        p["arch"],
+        n_models=p["n_models"] * p.get("n_repeats", 1),
+        epochs=p["epochs"],
+        width=p["width"],
+        batch_size=p["batch_size"],
+        lr=p["lr"],
+        momentum=0.9,
+        weight_decay=5e-4,
+        schedule="cosine",
+        seed=p["seed"],
+    )
+    data = DataSpec(p["dataset"], n_train=p["n_train"], n_test=p["n_test"], random_labels=p.get("random_labels", False), seed=p["seed"])
+    return EnsembleSpec(data, train)
+
+
+def group(correct: np.ndarray, n_models: int, repeat: int = 0) -> np.ndarray:
+    """The ``repeat``-th group of ``n_models`` networks (see :func:`spec`)."""
+    if (repeat + 1) * n_models > correct.shape[0]:
+        raise ValueError(f"repeat={repeat} of {n_models} networks needs {(repeat + 1) * n_models} networks, the run has {correct.shape[0]}")
+    return correct[repeat * n_models : (repeat + 1) * n_models]
+
+
+def curves(correct: np.ndarray) -> dict[str, np.ndarray]:
+    """Per checkpoint: TPa (Eq. 2), its lower bound (Eq. 3), expected random agreement prod(acc) and
+    its normalised form prod(acc) / (1 - prod(1 - acc)) (App. B), PABAK (App. B), and the
+    accuracy's mean and standard deviation over the networks."""
+    acc = correct.mean(-1)
+    per_epoch = np.moveaxis(correct, 1, 0)
+    out = {
+        "tpa": np.array([metrics.true_positive_agreement(c) for c in per_epoch]),
+        "lower_bound": np.array([metrics.agreement_lower_bound(a) for a in acc.T]),
+        "expected": np.array([metrics.expected_random_agreement(a) for a in acc.T]),
+        "expected_normalized": np.array([metrics.expected_random_agreement(a, normalized=True) for a in acc.T]),
+        "accuracy": acc.mean(0),
+        "accuracy_std": acc.std(0),
+    }
+    if correct.shape[0] > 1:
+        out["pabak"] = np.array([metrics.pabak(c) for c in per_epoch])
+    return out
+
+
+def repeat_curves(correct: np.ndarray, n_models: int) -> dict[str, np.ndarray]:
+    """:func:`curves` of every whole group of ``n_models`` networks, stacked: (n_repeats, n_checkpoints)
+    per curve (App. Fig. 2: 5 repeats of 5 networks)."""
+    groups = [curves(group(correct, n_models, r)) for r in range(correct.shape[0] // n_models)]
+    return {name: np.stack([g[name] for g in groups]) for name in groups[0]}
+
+
+def agreed(correct: np.ndarray) -> np.ndarray:
+    """bool (n_checkpoints, n): the examples every network classifies correctly (TPa's numerator)."""
+    return correct.all(axis=0)
+
+
+def agreed_means(correct: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per checkpoint, the mean of ``values`` (n,) over the agreed-upon examples (Fig. 4, purple);
+    nan where none is agreed upon."""
+    mask = agreed(correct)
+    count = mask.sum(1)
+    total = mask @ np.asarray(values, dtype=np.float64)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def correlation(a: np.ndarray, b: np.ndarray, first_epoch: int) -> tuple[float, float]:
+    """Pearson r and its two-tailed p between two per-checkpoint curves from ``first_epoch`` on,
+    skipping nan (the paper omits the first 5 epochs, Sec. 5); (nan, nan) with fewer than 3 points."""
+    a, b = np.asarray(a, dtype=np.float64)[first_epoch:], np.asarray(b, dtype=np.float64)[first_epoch:]
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 3 or np.ptp(a[ok]) == 0 or np.ptp(b[ok]) == 0:
+        return float("nan"), float("nan")
+    res = stats.pearsonr(a[ok], b[ok])
+    return float(res.statistic), float(res.pvalue)
+
+
+def class_agreed(correct: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n_checkpoints, n_classes): per class, the fraction of its examples agreed upon, the analogue of
+    Fig. 6c's fraction learned per illumination / rotation type."""
+    onehot = np.eye(n_classes)[np.asarray(labels)]
+    return (agreed(correct) @ onehot) / np.maximum(onehot.sum(0), 1)
+
+
+def agreed_from(correct: np.ndarray) -> np.ndarray:
+    """(n,) the checkpoint from which every network stays right on an example to the end; -1 for
+    examples not agreed upon after the last epoch (never learned by all)."""
+    mask = agreed(correct)
+    return metrics.iteration_learned(mask.astype(np.int8), final=np.ones(mask.shape[1], np.int8))
+
+
+def across(records: list[Record], split: str, member: int = 0) -> np.ndarray:
+    """bool (n_records, n_checkpoints, n): network ``member`` of each run, as one collection of
+    different architectures (Fig. 2c); the runs must share examples, labels and epochs."""
+    first = records[0]
+    for r in records[1:]:
+        if not (np.array_equal(r.ids(split), first.ids(split)) and np.array_equal(r.labels(split), first.labels(split))):
+            raise ValueError(f"the runs were not evaluated on the same {split} examples")
+        if r.preds(split).shape[1] != first.preds(split).shape[1]:
+            raise ValueError("the runs have different numbers of epochs")
+    return np.stack([r.correct(split)[member] for r in records])
+
+
+def min_margin(curve: np.ndarray, baseline: np.ndarray, epochs: np.ndarray) -> float:
+    """The smallest ``curve - baseline`` over ``epochs`` (nan epochs skipped)."""
+    diff = (np.asarray(curve) - np.asarray(baseline))[np.asarray(epochs, dtype=np.int64)]
+    diff = diff[np.isfinite(diff)]
+    return float(diff.min()) if diff.size else float("nan")

@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+
+from replicate import agreement, metrics, runs
+
+# 3 networks, 3 checkpoints, 4 examples
+CORRECT = np.array(
+    [
+        [[0, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0]],
+        [[0, 0, 0, 0], [1, 0, 1, 0], [1, 1, 1, 1]],
+        [[0, 0, 0, 1], [1, 1, 0, 0], [1, 1, 1, 0]],
+    ],
+    dtype=bool,
+)
+
+
+def test_curves_by_hand():
+    c = agreement.curves(CORRECT)
+    # checkpoint 1: example 0 agreed; examples 0, 1, 2 have some network right -> 1/3
+    assert c["tpa"][1] == pytest.approx(1 / 3)
+    assert c["tpa"][2] == pytest.approx(3 / 4)
+    assert c["accuracy"][1] == pytest.approx(0.5)
+    # checkpoint 2: errors 0.25 + 0 + 0.25 = 0.5 -> lower bound 0.5; at 1 errors sum to 1.5 -> 0
+    assert c["lower_bound"].tolist() == pytest.approx([0, 0, 0.5])
+    assert c["expected"][2] == pytest.approx(0.75 * 1 * 0.75)
+    assert c["expected_normalized"][2] == pytest.approx(0.5625 / 1.0)
+    assert c["accuracy_std"][1] == pytest.approx(0.0)
+
+
+def test_pabak_by_hand():
+    # two networks: both right on 2 of 4, both wrong on 1, disagree on 1 -> p_o = 3/4 -> 0.5
+    assert metrics.pabak(np.array([[1, 1, 0, 1], [1, 1, 0, 0]], bool)) == pytest.approx(0.5)
+    # three networks: average over the three pairs
+    c = np.array([[1, 0], [1, 1], [0, 1]], bool)
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    by_pairs = np.mean([2 * np.mean(c[i] == c[j]) - 1 for i, j in pairs])
+    assert metrics.pabak(c) == pytest.approx(by_pairs)
+    with pytest.raises(ValueError, match="at least 2"):
+        metrics.pabak(c[:1])
+
+
+def test_agreed_means_and_class_fractions():
+    values = np.array([1.0, 3.0, 5.0, 7.0])
+    means = agreement.agreed_means(CORRECT, values)
+    assert np.isnan(means[0]) and means[1] == 1.0 and means[2] == pytest.approx(3.0)
+    frac = agreement.class_agreed(CORRECT, np.array([0, 0, 1, 1]), 2)
+    assert frac.tolist() == [[0, 0], [0.5, 0], [1, 0.5]]
+
+
+def test_agreed_from():
+    assert agreement.agreed_from(CORRECT).tolist() == [1, 2, 2, -1]
+
+
+def test_groups_are_consecutive_members():
+    correct = np.concatenate([CORRECT, CORRECT[::-1], CORRECT])
+    rep = agreement.repeat_curves(correct, 3)
+    assert rep["tpa"].shape == (3, 3)
+    np.testing.assert_allclose(rep["tpa"][0], rep["tpa"][1])
+    with pytest.raises(ValueError, match="needs 12 networks"):
+        agreement.group(correct, 3, repeat=3)
+
+
+def test_correlation_and_min_margin():
+    r, p = agreement.correlation([9, 1, 2, 3, 4], [0, 2, 4, 6, 8], first_epoch=1)
+    assert r == pytest.approx(1.0) and p < 1e-6
+    assert np.isnan(agreement.correlation([1, 2], [1, 2], 0)[0])
+    assert agreement.min_margin(np.array([0.5, 0.6, 0.9]), np.array([0.0, 0.2, 1.0]), np.array([1, 2])) == pytest.approx(-0.1)
+
+
+def test_across_checks_examples():
+    def rec(ids):
+        return runs.Record(None, "k", {"preds/test": np.zeros((2, 3, 2), int), "labels/test": np.zeros(2, int), "ids/test": np.array(ids)}, {"n_classes": 2})
+
+    assert agreement.across([rec([0, 1]), rec([0, 1])], "test").shape == (2, 3, 2)
+    with pytest.raises(ValueError, match="same test examples"):
+        agreement.across([rec([0, 1]), rec([1, 2])], "test")
+
+
+def test_spec_first_group_is_shared():
+    params = dict(dataset="fashion_mnist", arch="lenet5", width=1.0, n_models=5, n_train=100, n_test=50, epochs=2, batch_size=128, lr=0.01, seed=0)
+    s = agreement.spec({**params, "n_repeats": 5})
+    assert s.train.n_models == 25 and s.train.schedule == "cosine" and s.train.momentum == 0.9
+    assert agreement.spec(params).train.n_models == 5

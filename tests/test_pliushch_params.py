@@ -1,0 +1,32 @@
+"""Pliushch figures share runs through the store: their parameters must name the same runs."""
+
+from pathlib import Path
+
+import pytest
+
+from replicate import analysis, pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+H8_KEYS = ("dataset", "classes", "arch", "width", "n_models", "n_train", "n_test", "epochs", "batch_size", "lr", "seed")
+RUN_KEYS = ("dataset", "arch", "width", "n_models", "n_repeats", "n_train", "n_test", "epochs", "batch_size", "lr", "seed")
+
+
+def params(fig: str, scale: str) -> dict:
+    nb = pipeline.notebooks(ROOT)[fig]
+    return pipeline.defaults(nb) | pipeline.parameters(nb, scale)
+
+
+@pytest.mark.parametrize("scale", ["laptop", "smoke", "paper"])
+def test_p2_reads_h8s_networks(scale):
+    h8, p2 = params("hacohen2020/h8", scale), params("pliushch2022/p2", scale)
+    assert {k: p2["h8"][k] for k in H8_KEYS} == {k: h8[k] for k in H8_KEYS}
+    assert analysis.random_labels_spec(p2["h8"]) == analysis.random_labels_spec(h8)
+
+
+@pytest.mark.parametrize("fig", ["p4", "p5", "p7"])
+@pytest.mark.parametrize("scale", ["laptop", "smoke", "paper"])
+def test_shared_agreement_run(fig, scale):
+    if f"pliushch2022/{fig}" not in pipeline.notebooks(ROOT):
+        pytest.skip(f"{fig} not written yet")
+    p1, ours = params("pliushch2022/p1", scale), params(f"pliushch2022/{fig}", scale)
+    assert {k: ours[k] for k in RUN_KEYS} == {k: p1[k] for k in RUN_KEYS}
