@@ -1,0 +1,388 @@
+"""k-NN probes at every probe point of a trained network (Baldock et al. 2021, Sec. 2.1, App. A.5-A.6).
+
+A member of a stored ensemble (trained with ``keep_weights=True``) is rebuilt from its
+weights; one forward pass per batch gives its activations at every probe point (input
+first, softmax last). Each probe is an exact k-NN classifier whose index is the training
+points that member trained on (its mask), labelled with the labels it trained on. A
+training point queried against the index leaves itself out of its own neighbours, so its
+probe prediction is the one its neighbours make, never its own label read back (our choice:
+the paper does not say; with k = 30 it changes one vote in 30); held-out and test points are
+queried against the whole index. The last probe is a k-NN probe on the
+softmax outputs (App. A.6.1): where it disagrees with the network's own prediction the
+example gets no prediction depth (-1), and how often is reported. Results are cached per
+member in the run store, so a killed run keeps its finished members.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from . import data, metrics, models, provenance
+from .runs import Record, views
+from .store import Store, key as store_key
+from .train import _normaliser, to_tensor
+
+VERSION = "probes-1"
+SPLITS = ("train", "test")
+
+Norm = tuple[np.ndarray, np.ndarray, float]
+
+
+@functools.lru_cache(maxsize=2)
+def _views(spec: object, n_models: int) -> tuple[data.Arrays, data.Arrays, np.ndarray]:
+    return views(spec, n_models)
+
+
+def datasets(record: Record) -> dict[str, data.Arrays]:
+    """The record's training and test sets, rebuilt from its spec and checked against its ids."""
+    train, test, masks = _views(record.spec.data, record.spec.train.n_models)
+    sets = {"train": train, "test": test}
+    for split, a in sets.items():
+        if f"ids/{split}" in record.arrays and not np.array_equal(record.ids(split), a.ids):
+            raise ValueError(f"the {split} set rebuilt from the spec does not match the record's example ids")
+    if not np.array_equal(masks, record.masks):
+        raise ValueError("the training masks rebuilt from the spec do not match the record's")
+    return sets
+
+
+def normaliser(record: Record) -> Norm:
+    """Per-channel (mean, std, scale) of the record's training set, as training standardised its inputs."""
+    return _normaliser(datasets(record)["train"].x)
+
+
+def member_net(record: Record, i: int, device: str | torch.device | None = None) -> models.Probed:
+    """Member ``i`` of a trained ensemble rebuilt with its stored weights, in eval mode.
+
+    Its inputs are images standardised with :func:`normaliser` (``activations(norm=...)``)."""
+    prefix = "weights/"
+    weights = {k[len(prefix) :]: v for k, v in record.arrays.items() if k.startswith(prefix)}
+    if not weights:
+        raise ValueError(f"record {record.key} has no weights: train it with TrainConfig(keep_weights=True)")
+    cfg = record.spec.train
+    in_shape = datasets(record)["train"].x.shape[1:]
+    with torch.random.fork_rng(devices=[]):
+        net = models.build(cfg.arch, in_shape, record.n_classes, cfg.width, **dict(cfg.arch_options))
+    net.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v[i])) for k, v in weights.items()})
+    return net.to(_device(device)).eval()
+
+
+def _device(device: str | torch.device | None) -> torch.device:
+    return torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+
+
+def projection(dim: int, probe_dim: int, seed: int, layer: int) -> torch.Tensor:
+    """(dim, probe_dim) Gaussian random projection of probe ``layer``, seeded by (seed, layer),
+    scaled by 1/sqrt(probe_dim) so squared distances are preserved in expectation."""
+    rng = np.random.default_rng([seed, layer])
+    return torch.from_numpy(rng.standard_normal((dim, probe_dim), dtype=np.float32)) / math.sqrt(probe_dim)
+
+
+def _inputs(x: np.ndarray | torch.Tensor, norm: Norm | None, device: torch.device) -> torch.Tensor:
+    if norm is not None:
+        return to_tensor(x, norm, device)
+    if isinstance(x, torch.Tensor):
+        return x.to(device)
+    return torch.as_tensor(np.asarray(x, np.float32), device=device)
+
+
+@torch.no_grad()
+def _forward_all(
+    net: models.Probed,
+    x: np.ndarray | torch.Tensor,
+    batch: int,
+    probe_dim: int | None,
+    seed: int,
+    norm: Norm | None,
+    layers: Iterable[str] | None,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Activations at ``layers`` (default: all probes) and the logits, streamed batch by batch
+    into preallocated float32 arrays, each wide layer projected to ``probe_dim`` per batch."""
+    device = next(net.parameters()).device
+    wanted = set(net.probe_names if layers is None else layers)
+    if wanted - set(net.probe_names):
+        raise ValueError(f"layers {sorted(wanted - set(net.probe_names))} are not probe points; choose from {net.probe_names}")
+    names = [name for name in net.probe_names if name in wanted]
+    captured = []
+    hook = list(net.stages.values())[-1].register_forward_hook(lambda m, i, out: captured.append(out))
+    acts: dict[str, np.ndarray] = {}
+    proj: dict[str, torch.Tensor] = {}
+    logits = np.empty((len(x), 0), np.float32)
+    try:
+        for start in range(0, len(x), batch):
+            got = net(_inputs(x[start : start + batch], norm, device), probes=True)
+            out = captured.pop()
+            if not acts:
+                for name in names:
+                    dim = got[name].shape[1]
+                    if probe_dim is not None and dim > probe_dim:
+                        proj[name] = projection(dim, probe_dim, seed, net.probe_names.index(name)).to(device)
+                    acts[name] = np.empty((len(x), probe_dim if name in proj else dim), np.float32)
+                logits = np.empty((len(x), out.shape[1]), np.float32)
+            stop = start + len(out)
+            for name in names:
+                a = got[name] @ proj[name] if name in proj else got[name]
+                acts[name][start:stop] = a.float().cpu().numpy()
+            logits[start:stop] = out.float().cpu().numpy()
+    finally:
+        hook.remove()
+    return acts, logits
+
+
+def activations(
+    net: models.Probed,
+    x: np.ndarray | torch.Tensor,
+    batch: int = 256,
+    probe_dim: int | None = None,
+    seed: int = 0,
+    norm: Norm | None = None,
+    layers: Iterable[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """Ordered {probe layer: (n, d) float32} from one forward pass per batch (Baldock App. A.5).
+
+    ``x`` is network input, or raw images standardised per batch when ``norm`` is given.
+    Layers wider than ``probe_dim`` are randomly projected to ``probe_dim`` dims batch by batch
+    (:func:`projection`); ``probe_dim=None`` keeps full embeddings. ``layers`` picks a subset."""
+    return _forward_all(net, x, batch, probe_dim, seed, norm, layers)[0]
+
+
+def own_rows(mask: np.ndarray) -> np.ndarray:
+    """For each training point, its row in an index of the points ``mask`` selects, -1 if not in it."""
+    mask = np.asarray(mask, bool)
+    rows = np.full(mask.size, -1, np.int64)
+    rows[mask] = np.arange(int(mask.sum()))
+    return rows
+
+
+def layer_predictions(
+    index_acts: Mapping[str, np.ndarray],
+    index_labels: np.ndarray,
+    query_acts: Mapping[str, np.ndarray],
+    k: int = 30,
+    n_classes: int | None = None,
+    exclude: np.ndarray | None = None,
+    index_rows: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """k-NN probe predictions at every layer (Baldock Sec. 2.1): (preds (L, n_query) int64,
+    votes (L, n_query, n_classes) int16 neighbour counts).
+
+    ``index_rows`` (bool mask or row numbers) selects the index from ``index_acts`` and
+    ``index_labels``, one layer at a time; ``exclude`` as in :func:`metrics.knn_predict`."""
+    labels = np.asarray(index_labels)
+    rows = slice(None) if index_rows is None else np.asarray(index_rows)
+    n_classes = int(n_classes or labels[rows].max() + 1)
+    preds, votes = [], []
+    for name, acts in index_acts.items():
+        p, v = metrics.knn_predict(acts[rows], labels[rows], query_acts[name], k, n_classes, exclude)
+        preds.append(p)
+        votes.append(v.astype(np.int16))
+    return np.stack(preds), np.stack(votes)
+
+
+def vote_fraction(votes: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """(L, n) fraction of the k neighbours voting for ``classes`` (n,) or (L, n): probe confidence."""
+    classes = np.broadcast_to(np.asarray(classes), votes.shape[:2])
+    picked = np.take_along_axis(votes, classes[..., None].astype(np.int64), axis=-1)[..., 0]
+    return (picked / votes.sum(-1)).astype(np.float32)
+
+
+def projection_agreement(
+    index_acts: np.ndarray,
+    index_labels: np.ndarray,
+    query_acts: np.ndarray,
+    probe_dim: int,
+    layer: int,
+    k: int = 30,
+    seed: int = 0,
+    n_classes: int | None = None,
+    exclude: np.ndarray | None = None,
+) -> float:
+    """Fraction of queries whose k-NN prediction on full activations of probe ``layer`` equals
+    that on their ``probe_dim`` projection (the same matrix :func:`activations` uses)."""
+    full, _ = metrics.knn_predict(index_acts, index_labels, query_acts, k, n_classes, exclude)
+    r = projection(index_acts.shape[1], probe_dim, seed, layer).numpy()
+    low, _ = metrics.knn_predict(index_acts @ r, index_labels, query_acts @ r, k, n_classes, exclude)
+    return float(np.mean(full == low))
+
+
+@dataclass
+class Probes:
+    """k-NN probe results of some members of an ensemble, stacked over those members.
+
+    Per split: probe predictions (M, L, n), prediction depth (M, n), the network's prediction
+    (M, n) and logits (M, n, C), probe confidence (M, L, n) for the probe's own prediction and
+    for the label. Training-split arrays cover all training points; ``masks`` says which
+    each member trained on."""
+
+    record_key: str
+    members: tuple[int, ...]
+    layers: tuple[str, ...]
+    masks: np.ndarray
+    arrays: dict[str, np.ndarray]
+    meta: list[dict]
+
+    def probe_preds(self, split: str = "test") -> np.ndarray:
+        return self.arrays[f"probe_preds/{split}"]
+
+    def depth(self, split: str = "test") -> np.ndarray:
+        """Prediction depth, 0 (input) .. L - 1 (softmax); -1 where the softmax probe disagrees with the net (A.6.1)."""
+        return self.arrays[f"depth/{split}"]
+
+    def net_pred(self, split: str = "test") -> np.ndarray:
+        return self.arrays[f"net_pred/{split}"]
+
+    def logits(self, split: str = "test") -> np.ndarray:
+        return self.arrays[f"logits/{split}"]
+
+    def confidence(self, split: str = "test") -> np.ndarray:
+        """Fraction of the k neighbours voting for each probe's own prediction."""
+        return self.arrays[f"confidence/{split}"]
+
+    def label_confidence(self, split: str = "test") -> np.ndarray:
+        """Fraction of the k neighbours voting for the example's (training) label."""
+        return self.arrays[f"label_confidence/{split}"]
+
+    def undefined(self, split: str = "test") -> np.ndarray:
+        """(M,) fraction of examples without a depth: the softmax probe disagrees with the net (A.6.1)."""
+        return (self.depth(split) < 0).mean(-1)
+
+    def output_margin(self, split: str = "test") -> np.ndarray:
+        """(M, n) largest minus second-largest logit (Baldock Sec. 3.3)."""
+        return output_margins(self.logits(split))
+
+
+def output_margins(logits: np.ndarray) -> np.ndarray:
+    """Output margin (Baldock Sec. 3.3) of logits (..., n, C), over any leading axes."""
+    logits = np.asarray(logits)
+    return metrics.output_margin(logits.reshape(-1, logits.shape[-1])).reshape(logits.shape[:-1])
+
+
+def _probe_member(record: Record, i: int, k: int, probe_dim: int | None, seed: int, splits: Sequence[str], device, batch: int):
+    """One member's probe arrays and metadata (uncached)."""
+    start = time.perf_counter()
+    sets = datasets(record)
+    net, norm, mask = member_net(record, i, device), normaliser(record), record.masks[i]
+    out = {split: _forward_all(net, sets[split].x, batch, probe_dim, seed, norm, None) for split in splits}
+    train_acts = out["train"][0] if "train" in out else _forward_all(net, sets["train"].x, batch, probe_dim, seed, norm, None)[0]
+    arrays, meta = {}, {"layers": list(net.probe_names), "dims": {n: a.shape[1] for n, a in train_acts.items()}}
+    for split in splits:
+        acts, z = out[split]
+        exclude = own_rows(mask) if split == "train" else None
+        preds, votes = layer_predictions(train_acts, sets["train"].y, acts, k, record.n_classes, exclude, index_rows=mask)
+        net_pred = z.argmax(1)
+        depth = metrics.prediction_depth(preds, net_pred)
+        arrays |= {
+            f"probe_preds/{split}": preds.astype(np.int16),
+            f"net_pred/{split}": net_pred.astype(np.int16),
+            f"logits/{split}": z,
+            f"depth/{split}": depth.astype(np.int16),
+            f"confidence/{split}": vote_fraction(votes, preds),
+            f"label_confidence/{split}": vote_fraction(votes, sets[split].y),
+        }
+        meta[f"undefined/{split}"] = float(np.mean(depth < 0))
+        if f"preds/{split}" in record.arrays:
+            meta[f"record_agreement/{split}"] = float(np.mean(record.preds(split)[i, -1] == net_pred))
+    meta |= {"seconds": round(time.perf_counter() - start, 2), "device": str(next(net.parameters()).device)}
+    return arrays, meta
+
+
+def member_key(record: Record, i: int, k: int, probe_dim: int | None, seed: int, splits: Sequence[str]) -> str:
+    """Store key of member ``i``'s probes: the ensemble's key and every probe setting."""
+    spec = {"ensemble": record.key, "member": i, "k": k, "probe_dim": probe_dim, "seed": seed, "splits": list(splits)}
+    return store_key("probes", spec, VERSION)
+
+
+def probe_ensemble(
+    record: Record,
+    k: int = 30,
+    probe_dim: int | None = None,
+    seed: int = 0,
+    splits: Sequence[str] = SPLITS,
+    members: Sequence[int] | None = None,
+    store: Store | None = None,
+    device: str | torch.device | None = None,
+    batch: int = 256,
+    progress: bool | None = None,
+) -> Probes:
+    """k-NN probes of each member (Baldock Sec. 2.1): read from the run store or computed, member by member."""
+    unknown = set(splits) - set(SPLITS)
+    if unknown:
+        raise ValueError(f"splits {sorted(unknown)} are not allowed; choose from {SPLITS}")
+    store = store or Store()
+    members = tuple(range(record.spec.train.n_models) if members is None else members)
+    done = []
+    for i in tqdm(members, desc="k-NN probes", unit="member", disable=None if progress is None else not progress, leave=False):
+        key = member_key(record, i, k, probe_dim, seed, splits)
+        hit = store.load("probes", key)
+        if hit is None:
+            arrays, meta = _probe_member(record, i, k, probe_dim, seed, splits, device, batch)
+            meta |= {"key": key, "ensemble": record.key, "member": i, "k": k, "probe_dim": probe_dim, "seed": seed, **provenance.info()}
+            store.save("probes", key, arrays, meta)
+            hit = arrays, meta
+        done.append(hit)
+    stacked = {name: np.stack([a[name] for a, _ in done]) for name in done[0][0]}
+    metas = [m for _, m in done]
+    return Probes(record.key, members, tuple(metas[0]["layers"]), record.masks[list(members)], stacked, metas)
+
+
+def input_margin(net: torch.nn.Module, x: np.ndarray | torch.Tensor, batch: int = 128, norm: Norm | None = None) -> np.ndarray:
+    """Linearised adversarial input margin (Baldock Sec. 3.3, after Jiang et al. 2018), in the
+    network's input space: min over j != i of |z_i - z_j| / ||grad_x (z_i - z_j)||, i the predicted class.
+
+    The Jacobian of the logits comes from one backward pass per class over each batch (examples
+    do not interact in eval mode)."""
+    device = next(net.parameters()).device
+    out = np.empty(len(x), np.float64)
+    for start in range(0, len(x), batch):
+        xb = _inputs(x[start : start + batch], norm, device).requires_grad_()
+        z = net(xb)
+        jac = torch.stack([torch.autograd.grad(z[:, c].sum(), xb, retain_graph=True)[0].flatten(1) for c in range(z.shape[1])], 1)
+        top = z.argmax(1)
+        rows = torch.arange(len(z), device=device)
+        gap = (z[rows, top][:, None] - z).abs().detach()
+        slope = (jac[rows, top][:, None] - jac).norm(dim=-1)
+        ratio = (gap / slope).masked_fill(torch.nn.functional.one_hot(top, z.shape[1]).bool(), math.inf)
+        out[start : start + len(z)] = ratio.min(1).values.double().cpu().numpy()
+    return out
+
+
+def input_margins(
+    record: Record,
+    split: str = "test",
+    members: Sequence[int] | None = None,
+    store: Store | None = None,
+    device: str | torch.device | None = None,
+    batch: int = 128,
+    progress: bool | None = None,
+) -> np.ndarray:
+    """(M, n) linearised input margins (Baldock Sec. 3.3) of each member on ``split``, cached per member."""
+    store = store or Store()
+    members = tuple(range(record.spec.train.n_models) if members is None else members)
+    out = []
+    for i in tqdm(members, desc="input margins", unit="member", disable=None if progress is None else not progress, leave=False):
+        key = store_key("input_margin", {"ensemble": record.key, "member": i, "split": split}, VERSION)
+        hit = store.load("input_margin", key)
+        if hit is None:
+            margin = input_margin(member_net(record, i, device), datasets(record)[split].x, batch, normaliser(record))
+            hit = {"margin": margin}, {"key": key, "ensemble": record.key, "member": i, "split": split, **provenance.info()}
+            store.save("input_margin", key, *hit)
+        out.append(hit[0]["margin"])
+    return np.stack(out)
+
+
+def iteration_learned(record: Record, split: str = "train") -> np.ndarray:
+    """(N, n) iteration learned (Baldock Sec. 3.2) from each member's per-epoch predictions,
+    rescaled per member so its 95th percentile is 1 and initialisation 0 (footnote 6).
+
+    Every point of ``split`` counts, trained on or held out (the record's predictions cover both);
+    the resolution is the record's checkpoints (epochs), not SGD steps."""
+    learned = np.stack([metrics.iteration_learned(h) for h in record.preds(split)]).astype(np.float64)
+    scale = np.percentile(learned, 95, axis=1, keepdims=True)
+    return learned / np.where(scale > 0, scale, 1.0)
