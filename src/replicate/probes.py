@@ -119,7 +119,7 @@ def _forward_all(
         for start in range(0, len(x), batch):
             got = net(_inputs(x[start : start + batch], norm, device), probes=True)
             out = captured.pop()
-            if not acts:
+            if start == 0:
                 for name in names:
                     dim = got[name].shape[1]
                     if probe_dim is not None and dim > probe_dim:
