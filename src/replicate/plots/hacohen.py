@@ -1,4 +1,4 @@
-"""Figure helpers: arrays in, matplotlib figures out; modelled on the papers' figures."""
+"""Figures of Hacohen et al. 2020: consistency histograms, bimodality curves, comparisons."""
 
 from __future__ import annotations
 
@@ -6,22 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
-from . import metrics
-
-COLORS = {
-    "train": "#2166ac",
-    "test": "#d6604d",
-    "unseen": "#8073ac",
-    "noise": "#5aae61",
-    "random": "#999999",
-    "independent": "#555555",
-}
-
-
-def style() -> None:
-    """The book's plotting style."""
-    sns.set_theme(context="notebook", style="whitegrid", font_scale=0.9)
-    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold"})
+from .. import metrics
+from .common import COLORS
 
 
 def consistency_histograms(
@@ -314,112 +300,5 @@ def boosting_curves(panels: dict[str, np.ndarray], groups: tuple[str, ...], over
         ax.set(xscale="log", xlabel="number of weak learners k", title=name, ylim=(0, 1.02))
     axes[0, 0].set_ylabel("accuracy")
     axes[0, 0].legend(fontsize=8, frameon=False, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
-AGREEMENT = {"tpa": "#2166ac", "accuracy": "#b2182b", "expected": "#777777"}
-
-
-def agreement_panel(ax: plt.Axes, epochs: np.ndarray, curves: dict[str, np.ndarray], title: str = "", expected: bool = True) -> None:
-    """Pliushch Fig. 2a on one axis: TPa (blue) over its lower bound with the gap shaded blue, mean
-    accuracy (red) with +- one standard deviation shaded red, and the expected-random agreements of
-    App. Fig. 1 (grey) from :func:`replicate.agreement.curves`."""
-    blue, red, grey = AGREEMENT["tpa"], AGREEMENT["accuracy"], AGREEMENT["expected"]
-    tpa, lb = curves["tpa"], curves["lower_bound"]
-    ax.fill_between(epochs, lb, tpa, where=np.isfinite(tpa), color=blue, alpha=0.2, lw=0, label="agreement - lower bound")
-    ax.plot(epochs, tpa, color=blue, marker="o", ms=3, label="true-positive agreement")
-    ax.plot(epochs, lb, color=blue, ls="--", lw=1, label="lower bound")
-    acc, sd = curves["accuracy"], curves["accuracy_std"]
-    ax.fill_between(epochs, acc - sd, acc + sd, color=red, alpha=0.25, lw=0)
-    ax.plot(epochs, acc, color=red, marker="s", ms=2.5, label="accuracy (mean +- std)")
-    if expected:
-        ax.plot(epochs, curves["expected"], color=grey, ls=":", label="expected random, prod(acc)")
-        ax.plot(epochs, curves["expected_normalized"], color=grey, ls="-.", lw=1, label="expected random, normalised")
-    ax.set(xlabel="epoch", ylim=(0, 1.02), title=title)
-
-
-def agreement_curves(panels: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]], suptitle: str = "", expected: bool = True, ncols: int | None = None) -> plt.Figure:
-    """One :func:`agreement_panel` per entry ``title -> (epochs, curves)``, sharing one legend."""
-    n = len(panels)
-    ncols = ncols or min(n, 4)
-    nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.2 * nrows + 0.6), squeeze=False, sharey=True)
-    for ax, (title, (epochs, curves)) in zip(axes.flat, panels.items()):
-        agreement_panel(ax, epochs, curves, title, expected)
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
-    axes[0, 0].set_ylabel("fraction")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8, frameon=False)
-    if suptitle:
-        fig.suptitle(suptitle, fontweight="bold")
-    fig.tight_layout(rect=(0, 0.07 if nrows == 1 else 0.04, 1, 1))
-    return fig
-
-
-def _r_text(r: float, p: float) -> str:
-    """Pearson r as the paper prints it: in brackets when the two-tailed p >= 0.001 (Fig. 6a)."""
-    return f"r = {r:.2f}" if p < 0.001 else f"r = [{r:.2f}]"
-
-
-def agreement_vs_statistics(
-    epochs: np.ndarray, tpa: np.ndarray, means: dict[str, np.ndarray], rs: dict[str, tuple[float, float]], first_epoch: int
-) -> plt.Figure:
-    """Pliushch Fig. 6/7: per statistic, agreement (blue, left axis) and the mean statistic of the
-    agreed-upon training images (purple, right axis) per epoch from ``first_epoch``, with Pearson r."""
-    fig, axes = plt.subplots(1, len(means), figsize=(3.6 * len(means), 3.2), squeeze=False)
-    shown = epochs >= first_epoch
-    for ax, (name, m) in zip(axes[0], means.items()):
-        ax.plot(epochs[shown], tpa[shown], color=AGREEMENT["tpa"], marker="o", ms=3)
-        ax.set(xlabel="epoch", title=f"{name}\n{_r_text(*rs[name])}")
-        ax.tick_params(axis="y", colors=AGREEMENT["tpa"])
-        twin = ax.twinx()
-        twin.plot(epochs[shown], m[shown], color="#762a83", marker="^", ms=3)
-        twin.tick_params(axis="y", colors="#762a83")
-        twin.grid(False)
-    axes[0, 0].set_ylabel("true-positive agreement", color=AGREEMENT["tpa"])
-    fig.tight_layout()
-    return fig
-
-
-def class_fractions(epochs: np.ndarray, fractions: np.ndarray, class_names: list[str], title: str) -> plt.Figure:
-    """Pliushch Fig. 6c analogue: per class, the fraction of its training images agreed upon per epoch."""
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    colours = sns.color_palette("tab10", len(class_names))
-    for k, name in enumerate(class_names):
-        ax.plot(epochs, fractions[:, k], marker="o", ms=2.5, color=colours[k], label=name)
-    ax.set(xlabel="epoch", ylabel="fraction agreed upon", ylim=(0, 1.02), title=title)
-    ax.legend(fontsize=7, frameon=False, ncol=2)
-    fig.tight_layout()
-    return fig
-
-
-def statistic_histograms(values: dict[str, np.ndarray], title: str = "") -> plt.Figure:
-    """Pliushch App. E: one histogram per image statistic."""
-    fig, axes = plt.subplots(1, len(values), figsize=(3.4 * len(values), 2.9), squeeze=False)
-    for ax, (name, v) in zip(axes[0], values.items()):
-        ax.hist(v, bins=40, color="#762a83", alpha=0.8)
-        ax.set(xlabel=name, ylabel="images" if ax is axes[0, 0] else None)
-    if title:
-        fig.suptitle(title, fontweight="bold")
-    fig.tight_layout()
-    return fig
-
-
-def image_maps(rows: dict[str, dict[str, np.ndarray]], values: dict[str, dict[str, float]]) -> plt.Figure:
-    """Pliushch Fig. 3: one row per image (title -> {panel name: 2-D map}), each panel titled with
-    the image's value of that statistic (``values[title][panel]``) when there is one."""
-    names = list(next(iter(rows.values())))
-    fig, axes = plt.subplots(len(rows), len(names), figsize=(2.1 * len(names), 2.3 * len(rows)), squeeze=False)
-    for i, (title, maps) in enumerate(rows.items()):
-        for j, name in enumerate(names):
-            ax = axes[i, j]
-            ax.imshow(maps[name], cmap="gray" if j == 0 else "magma", interpolation="nearest")
-            value = values.get(title, {}).get(name)
-            ax.set_title(name if value is None else f"{name}\n{value:.4g}", fontsize=8)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        axes[i, 0].set_ylabel(title, fontsize=8)
     fig.tight_layout()
     return fig
