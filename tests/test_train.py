@@ -122,3 +122,14 @@ def test_unequal_member_sets_never_step_on_empty_batches():
     idx, w = _batches(masks, 4, seed=0, epoch=0)
     assert w.shape[0] == 3 and (w.sum(-1) > 0).all()
     assert w[:, 1].sum(-1).tolist() == [4, 3, 3]
+
+
+def test_auto_engine_per_architecture_and_device():
+    from replicate.train import resolve_engine
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert resolve_engine("auto", "mlp", cpu) == "batched"
+    assert resolve_engine("auto", "small_stvgg", cpu) == "loop"
+    assert resolve_engine("auto", "lenet5", cpu) == "batched"
+    assert resolve_engine("auto", "vgg16", cuda) == "batched"
+    assert resolve_engine("loop", "mlp", cpu) == "loop"

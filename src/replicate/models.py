@@ -101,7 +101,7 @@ def mlp(in_shape, n_classes, width=1.0, depth=7, hidden=2048, dropout=0.0, linea
         probes.append(f"fc{i + 1}")
         d = h
     stages.append(("out", nn.Linear(d, n_classes)))
-    return Probed(stages, probes + ["out"])
+    return _he(Probed(stages, probes + ["out"]))
 
 
 def fc(in_shape, n_classes, width=1.0, depth=2, hidden=1024, dropout=0.5, linear=False) -> Probed:
@@ -155,7 +155,7 @@ def vgg16(in_shape, n_classes, width=1.0, linear=False) -> Probed:
         kept.append(item)
     stages, probes, _ = _conv_stack(kept, in_shape[0], width, linear=linear, pool="avg" if linear else "max")
     stages += [("flatten", nn.Flatten()), ("out", nn.Linear(_spatial_after(in_shape, stages), n_classes))]
-    return Probed(stages, probes)
+    return _he(Probed(stages, probes))
 
 
 def resnet18(in_shape, n_classes, width=1.0, groups=None) -> Probed:
@@ -227,6 +227,16 @@ def lenet5(in_shape, n_classes, width=1.0) -> Probed:
         ("out", nn.Linear(h2, n_classes)),
     ]
     return Probed(stages, ["conv1", "conv2", "fc1", "fc2", "out"])
+
+
+def _he(net: Probed) -> Probed:
+    """He-normal weights (fan in, ReLU gain) and zero biases: without batch norm, PyTorch's default
+    scale shrinks the signal in every layer and a 13-conv VGG16 does not start learning."""
+    for m in net.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d)):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            nn.init.zeros_(m.bias)
+    return net
 
 
 def _xavier(net: nn.Module) -> None:

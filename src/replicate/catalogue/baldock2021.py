@@ -2,4 +2,168 @@
 
 from .base import ClaimSpec, Figure
 
-FIGURES: dict[str, Figure] = {}
+FIGURES: dict[str, Figure] = {
+    "baldock2021/b1": Figure(
+        "Prediction depth histograms per data set and architecture",
+        (
+            ClaimSpec(
+                "harder_task_deeper",
+                "Mean prediction depth (training split) is higher on the harder task, Fashion-MNIST with 40% random "
+                "labels, than on Fashion-MNIST, for the same architecture (value: the difference, noisy - clean).",
+            ),
+            ClaimSpec(
+                "relabelled_deeper",
+                "Within the noisy run, randomly relabelled points have a higher mean prediction depth than clean ones "
+                "(value: the difference).",
+            ),
+        ),
+    ),
+    "baldock2021/b2": Figure(
+        "Consistency of prediction depth across architectures and seeds",
+        (
+            ClaimSpec(
+                "all_positive",
+                "Every Spearman correlation of mean prediction depth, between architectures and between independent "
+                "halves of one ensemble, train and validation, is positive (value: the smallest).",
+            ),
+            ClaimSpec(
+                "same_above_cross",
+                "Each architecture agrees with itself (independent halves) more than with any other architecture "
+                "(value: the smallest same - cross difference, train and validation).",
+            ),
+            ClaimSpec(
+                "conv_conv_above_conv_mlp",
+                "The two convolutional nets agree with each other more than either agrees with the MLP (value: the "
+                "smallest difference, train and validation).",
+            ),
+        ),
+    ),
+    "baldock2021/b3": Figure(
+        "Consistency score against prediction depth",
+        (
+            ClaimSpec(
+                "lower_bound",
+                "Where the consensus class is the label, consistency has a lower bound that falls with prediction "
+                "depth: the 5th percentile of consistency per depth bin decreases with depth (value: Spearman of bin "
+                "depth and that percentile, must be < 0).",
+            ),
+            ClaimSpec(
+                "mirror_bound",
+                "Where the consensus class is not the label, the bound mirrors at 1/2: the 95th percentile of "
+                "consistency per depth bin rises with depth from near 0 (value: Spearman, must be > 0).",
+            ),
+        ),
+    ),
+    "baldock2021/b4": Figure(
+        "Consensus-consistency and accuracy against prediction depth",
+        (
+            ClaimSpec(
+                "cc_falls",
+                "Consensus-consistency falls with mean validation prediction depth (value: Spearman, must be < 0).",
+            ),
+            ClaimSpec(
+                "one_model_predicts_others",
+                "The prediction depth of a test point in one model predicts the consensus-consistency of the other "
+                "N - 1 models of a full-data ensemble (value: Spearman, must be < 0).",
+            ),
+            ClaimSpec(
+                "accuracy_pd0_above_last",
+                "Held-out predictions made at depth 0 are more accurate than those made at the largest depth "
+                "(value: the difference in accuracy).",
+            ),
+        ),
+    ),
+    "baldock2021/b5": Figure(
+        "Iteration learned, and training vs inference learning curves with 40% random labels",
+        (
+            ClaimSpec(
+                "learned_later",
+                "Points with a larger prediction depth are learned later: Spearman(prediction depth, iteration "
+                "learned) > 0 over held-out predictions (value: Spearman).",
+            ),
+            ClaimSpec(
+                "original_first_training",
+                "During training, relabelled points are first fitted to their original class: the training accuracy "
+                "on their original labels rises and then falls (value: its peak minus its final value, must be > 0.05).",
+            ),
+            ClaimSpec(
+                "original_first_inference",
+                "The inference learning curve shows the same: probe accuracy on the original labels of relabelled "
+                "training points peaks in a hidden layer above its value at the softmax (value: peak - softmax, > 0.05).",
+            ),
+        ),
+    ),
+    "baldock2021/b6": Figure(
+        "Margins against prediction depth, and the 0-Hinge intervention",
+        (
+            ClaimSpec(
+                "r_output_margin",
+                "Mean prediction depth of test points correlates negatively with their log output margin (value: "
+                "Pearson r).",
+                -0.70,
+            ),
+            ClaimSpec(
+                "r_input_margin",
+                "The same for the log linearised input margin (value: Pearson r).",
+                -0.69,
+            ),
+            ClaimSpec(
+                "hinge_gd_small_margin",
+                "0-Hinge with full-batch gradient descent ends with an output margin orders of magnitude below cross "
+                "entropy with SGD: ratio below 1e-2 (value: the ratio of mean output margins; paper 2.0e-4 / 16).",
+                1.25e-5,
+            ),
+            ClaimSpec(
+                "hinge_gd_clusters_late",
+                "With 0-Hinge and gradient descent the training data clusters only in the last layers: the first "
+                "probe whose training accuracy reaches 90% of the final one is later than with cross entropy and SGD "
+                "(value: the difference in probe index).",
+            ),
+        ),
+    ),
+    "baldock2021/b7": Figure(
+        "Prediction depth in the training split against the validation split",
+        (
+            ClaimSpec(
+                "agree_when_consensus",
+                "Where the consensus class is the label, mean prediction depth in the training and validation splits "
+                "agree: Spearman > 0.3 (value: Spearman).",
+            ),
+            ClaimSpec(
+                "less_when_not",
+                "They agree much less where the consensus class is not the label (value: the Spearman difference, "
+                "consensus = label minus consensus != label, must be > 0.2).",
+            ),
+        ),
+    ),
+    "baldock2021/b8": Figure(
+        "Probe confidence and accuracy per layer for the four forms of difficulty",
+        (
+            ClaimSpec(
+                "middle_layer_beats_network",
+                "On the points that are 'ambiguous unless the label is given' (nearest the high-validation-depth, "
+                "low-training-depth corner), the k-NN probe in a middle layer is more accurate than the network "
+                "(value: probe accuracy - network accuracy; paper 0.98 - 0.25).",
+                0.73,
+            ),
+        ),
+    ),
+    "baldock2021/b9": Figure(
+        "Appendix checks: final accuracies, k, and logistic-regression probes",
+        (
+            ClaimSpec(
+                "k_insensitive",
+                "Probe accuracies are insensitive to k: for k in {3, 10, 30} they differ by at most 0.05 in every "
+                "layer (value: the largest difference).",
+            ),
+            ClaimSpec(
+                "table2_resnet18",
+                "Trained on the full Fashion-MNIST, ResNet18's test accuracy is within 2 points of Table 2 (checked "
+                "only when the run uses the full training set; value: our accuracy).",
+                0.93,
+            ),
+            ClaimSpec("table2_vgg16", "The same for VGG16 (value: our accuracy).", 0.93),
+            ClaimSpec("table2_mlp", "The same for the MLP (value: our accuracy).", 0.90),
+        ),
+    ),
+}
