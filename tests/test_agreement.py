@@ -81,3 +81,25 @@ def test_spec_first_group_is_shared():
     s = agreement.spec({**params, "n_repeats": 5})
     assert s.train.n_models == 25 and s.train.schedule == "cosine" and s.train.momentum == 0.9
     assert agreement.spec(params).train.n_models == 5
+
+
+def test_examples_are_easy_and_hard():
+    first = np.array([1, 1, -1, 2, -1, 1, 0])
+    ex = agreement.examples(first, 2, seed=0)
+    assert set(ex["easy"]) <= {0, 1, 5} and len(ex["easy"]) == 2
+    assert sorted(ex["hard"]) == [2, 4]
+
+
+def test_image_statistics_follow_the_records_order(monkeypatch):
+    ids = np.array([5, 3, 9])
+    monkeypatch.setattr(
+        agreement.imagestats_cache,
+        "image_stats",
+        lambda dataset, split, n, seed, **p: {"ids": np.array([3, 5, 9, 7]), "local_entropy": np.array([30.0, 50.0, 90.0, 70.0])},
+    )
+    spec = agreement.spec(dict(dataset="fashion_mnist", arch="lenet5", width=1.0, n_models=2, n_train=4, n_test=4, epochs=1, batch_size=2, lr=0.1, seed=0))
+    rec = runs.Record(spec, "k", {"ids/train": ids}, {})
+    assert agreement.image_statistics(rec)["local_entropy"].tolist() == [50.0, 30.0, 90.0]
+    rec = runs.Record(spec, "k", {"ids/train": np.array([5, 4, 11])}, {})
+    with pytest.raises(ValueError, match="do not cover"):
+        agreement.image_statistics(rec)

@@ -177,3 +177,14 @@ def test_bench_imagestats_prints_its_summary_line_last(capsys, monkeypatch):
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert re.fullmatch(r"bench imagestats: entropy_speedup=\d+\.\d\d dct_speedup=\d+\.\d\d fmnist_train_seconds=\d+\.\d\d", last)
     assert res["n_all"] == 120
+
+
+def test_maps_are_what_the_statistics_summarise():
+    rng = np.random.default_rng(3)
+    img = rng.integers(0, 256, (28, 28), dtype=np.uint8)
+    assert imagestats.entropy_map(img).shape == (19, 19)
+    assert imagestats.entropy_map(img).mean() == pytest.approx(imagestats.local_entropy(img))
+    assert imagestats.edge_map(img).sum() == pytest.approx(imagestats.edge_strength(img))
+    assert len(np.unique(imagestats.segment_map(img))) == imagestats.segment_count(img)
+    coef = 10 ** imagestats.dct_map(img)
+    assert (coef**2).sum() == pytest.approx((img.astype(float) ** 2).sum(), rel=1e-6)  # orthonormal: energy kept

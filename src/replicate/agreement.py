@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from . import metrics
+from . import imagestats_cache, metrics
 from .runs import DataSpec, EnsembleSpec, Record
 from .train import TrainConfig
 
@@ -126,3 +126,29 @@ def min_margin(curve: np.ndarray, baseline: np.ndarray, epochs: np.ndarray) -> f
     diff = (np.asarray(curve) - np.asarray(baseline))[np.asarray(epochs, dtype=np.int64)]
     diff = diff[np.isfinite(diff)]
     return float(diff.min()) if diff.size else float("nan")
+
+
+def image_statistics(record: Record, split: str = "train", **params) -> dict[str, np.ndarray]:
+    """The four image statistics (App. D) of the record's ``split`` images, in the record's order:
+    computed on the same stratified view of the data set (cached in the run store) and matched by
+    example id."""
+    d = record.spec.data
+    if d.classes is not None:
+        raise ValueError("image statistics of a class subset are not supported; use a run on all classes")
+    n = d.n_train if split == "train" else d.n_test
+    stats_ = imagestats_cache.image_stats(d.dataset, split, n=n, seed=d.seed, **params)
+    order = np.argsort(stats_["ids"])
+    pos = order[np.minimum(np.searchsorted(stats_["ids"], record.ids(split), sorter=order), len(order) - 1)]
+    if not np.array_equal(stats_["ids"][pos], record.ids(split)):
+        raise ValueError(f"the image statistics do not cover every {split} image of the run")
+    return {name: v[pos] for name, v in stats_.items() if name != "ids"}
+
+
+def examples(first_agreed: np.ndarray, n: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """``n`` random examples (seeded) agreed upon from epoch 1 on ("easy") and ``n`` never agreed
+    upon by the end ("hard"), for Fig. 3's easy and difficult image."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, pool in (("easy", np.flatnonzero(first_agreed == 1)), ("hard", np.flatnonzero(first_agreed < 0))):
+        out[name] = np.sort(rng.choice(pool, size=min(n, len(pool)), replace=False))
+    return out

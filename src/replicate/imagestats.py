@@ -253,3 +253,39 @@ def all_stats(
     batch, _ = _as_batch(images)
     out = _run(fn, batch, workers, progress)
     return dict(zip(STATS, out, strict=True))
+
+
+def segment_map(img: np.ndarray, sigma: float = SIGMA, scale: float = SCALE, min_size: int = MIN_SIZE) -> np.ndarray:
+    """The Felzenszwalb-Huttenlocher region labels of one image (what :func:`segment_count` counts; Fig. 3)."""
+    batch, _ = _as_batch(img)
+    return felzenszwalb(batch[0], scale=scale, sigma=sigma, min_size=min_size, channel_axis=-1 if batch.ndim == 4 else None)
+
+
+def edge_map(img: np.ndarray) -> np.ndarray:
+    """The Sobel gradient magnitude of one image (what :func:`edge_strength` sums; Fig. 3)."""
+    batch, _ = _as_batch(img)
+    f = _grey(batch)[0] / 255.0
+    gy = ndimage.convolve(f, _SOBEL, mode="reflect")
+    gx = ndimage.convolve(f, _SOBEL.T, mode="reflect")
+    return np.sqrt((gy * gy + gx * gx) / 2)
+
+
+def entropy_map(img: np.ndarray, window: int = WINDOW) -> np.ndarray:
+    """The entropy (bits) of every window x window window inside one image, (H - w + 1, W - w + 1):
+    what :func:`local_entropy` averages (Fig. 3)."""
+    batch, _ = _as_batch(img)
+    g = _grey(batch)[0]
+    win = sliding_window_view(g, (window, window)).reshape(-1, window * window).astype(np.int64)
+    rows = np.arange(len(win))[:, None] * 256
+    counts = np.bincount((rows + win).ravel(), minlength=len(win) * 256).reshape(len(win), 256)
+    p = counts / (window * window)
+    h = -(p * np.log2(np.where(p > 0, p, 1))).sum(1)
+    return h.reshape(g.shape[0] - window + 1, g.shape[1] - window + 1)
+
+
+def dct_map(img: np.ndarray) -> np.ndarray:
+    """log10 of the magnitude of one grey image's orthonormal DCT-II coefficients (what
+    :func:`dct_fraction` ranks; App. D shows this matrix), floored at 1e-6."""
+    batch, _ = _as_batch(img)
+    coef = dctn(_grey(batch)[0].astype(np.float64), norm="ortho")
+    return np.log10(np.maximum(np.abs(coef), 1e-6))
