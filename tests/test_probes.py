@@ -74,11 +74,11 @@ def test_layer_predictions_on_separated_clusters_and_exclusion():
     assert probes.layer_predictions(index, labels, query, k=1, n_classes=2, exclude=probes.own_rows(rows)[3:], index_rows=rows)[0][0, 0] == 0
 
 
-def test_projection_agreement_is_one_when_nothing_is_lost():
+def test_projection_agreement_on_well_separated_classes():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 50)
     x = (20 * y[:, None] + rng.standard_normal((50, 8))).astype(np.float32)
-    assert probes.projection_agreement(x, y, x, probe_dim=64, layer=1, k=3) == 1.0
+    assert probes.projection_agreement(x, y, x, probe_dim=4, layer=1, k=3) == 1.0
 
 
 SPEC = runs.EnsembleSpec(
@@ -127,6 +127,12 @@ def test_prediction_depth_of_a_tiny_holdout_ensemble_and_cache_hit(trained, monk
     assert all(np.array_equal(again.arrays[k], v) for k, v in res.arrays.items())
     one = probes.probe_ensemble(rec, k=5, store=store, members=[1], device="cpu", progress=False)
     assert np.array_equal(one.depth("test")[0], res.depth("test")[1])
+
+
+def test_member_projection_agreement(trained):
+    rec, _ = trained
+    assert probes.member_projection_agreement(rec, 0, "fc1", probe_dim=64, k=5, device="cpu") == 1.0  # 16 wide: kept as is
+    assert 0.5 < probes.member_projection_agreement(rec, 0, "input", probe_dim=64, k=5, split="train", device="cpu") <= 1.0
 
 
 def test_iteration_learned_rescaled_to_the_95th_percentile(trained):

@@ -26,7 +26,7 @@ import torch
 from tqdm import tqdm
 
 from . import data, metrics, models, provenance
-from .runs import Record, views
+from .runs import DataSpec, Record, views
 from .store import Store, key as store_key
 from .train import _normaliser, to_tensor
 
@@ -37,7 +37,7 @@ Norm = tuple[np.ndarray, np.ndarray, float]
 
 
 @functools.lru_cache(maxsize=2)
-def _views(spec: object, n_models: int) -> tuple[data.Arrays, data.Arrays, np.ndarray]:
+def _views(spec: DataSpec, n_models: int) -> tuple[data.Arrays, data.Arrays, np.ndarray]:
     return views(spec, n_models)
 
 
@@ -205,11 +205,36 @@ def projection_agreement(
     exclude: np.ndarray | None = None,
 ) -> float:
     """Fraction of queries whose k-NN prediction on full activations of probe ``layer`` equals
-    that on their ``probe_dim`` projection (the same matrix :func:`activations` uses)."""
+    that on their ``probe_dim`` projection (the same matrix :func:`activations` uses; 1 for a
+    layer no wider than ``probe_dim``, which it leaves as is)."""
+    if index_acts.shape[1] <= probe_dim:
+        return 1.0
     full, _ = metrics.knn_predict(index_acts, index_labels, query_acts, k, n_classes, exclude)
     r = projection(index_acts.shape[1], probe_dim, seed, layer).numpy()
     low, _ = metrics.knn_predict(index_acts @ r, index_labels, query_acts @ r, k, n_classes, exclude)
     return float(np.mean(full == low))
+
+
+def member_projection_agreement(
+    record: Record,
+    i: int,
+    layer: str,
+    probe_dim: int,
+    k: int = 30,
+    seed: int = 0,
+    split: str = "test",
+    device: str | torch.device | None = None,
+    batch: int = 256,
+) -> float:
+    """:func:`projection_agreement` of member ``i``'s probe at ``layer`` on ``split``, with the
+    index and exclusions :func:`probe_ensemble` uses; full activations of that one layer are held."""
+    sets, mask = datasets(record), record.masks[i]
+    net, norm = member_net(record, i, device), normaliser(record)
+    index = activations(net, sets["train"].x, batch, None, seed, norm, [layer])[layer]
+    query = index if split == "train" else activations(net, sets[split].x, batch, None, seed, norm, [layer])[layer]
+    exclude = own_rows(mask) if split == "train" else None
+    position = net.probe_names.index(layer)
+    return projection_agreement(index[mask], sets["train"].y[mask], query, probe_dim, position, k, seed, record.n_classes, exclude)
 
 
 @dataclass
@@ -311,7 +336,10 @@ def probe_ensemble(
     batch: int = 256,
     progress: bool | None = None,
 ) -> Probes:
-    """k-NN probes of each member (Baldock Sec. 2.1): read from the run store or computed, member by member."""
+    """k-NN probes of each member (Baldock Sec. 2.1): read from the run store or computed, member by member.
+
+    A member's activations of a split take n x (sum of probe widths) x 4 bytes: ``probe_dim``
+    bounds the widths of convolutional layers."""
     unknown = set(splits) - set(SPLITS)
     if unknown:
         raise ValueError(f"splits {sorted(unknown)} are not allowed; choose from {SPLITS}")
