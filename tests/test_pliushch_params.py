@@ -26,7 +26,5 @@ def test_p2_reads_h8s_networks(scale):
 @pytest.mark.parametrize("fig", ["p4", "p5", "p7"])
 @pytest.mark.parametrize("scale", ["laptop", "smoke", "paper"])
 def test_shared_agreement_run(fig, scale):
-    if f"pliushch2022/{fig}" not in pipeline.notebooks(ROOT):
-        pytest.skip(f"{fig} not written yet")
     p1, ours = params("pliushch2022/p1", scale), params(f"pliushch2022/{fig}", scale)
     assert {k: ours[k] for k in RUN_KEYS} == {k: p1[k] for k in RUN_KEYS}

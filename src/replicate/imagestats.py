@@ -289,3 +289,14 @@ def dct_map(img: np.ndarray) -> np.ndarray:
     batch, _ = _as_batch(img)
     coef = dctn(_grey(batch)[0].astype(np.float64), norm="ortho")
     return np.log10(np.maximum(np.abs(coef), 1e-6))
+
+
+def maps(img: np.ndarray, window: int = WINDOW, sigma: float = SIGMA, scale: float = SCALE, min_size: int = MIN_SIZE) -> dict[str, np.ndarray]:
+    """The grey image and, keyed like STATS, the map behind each statistic (Fig. 3)."""
+    return {
+        "grey": grey(img),
+        "segment_count": segment_map(img, sigma, scale, min_size),
+        "edge_strength": edge_map(img),
+        "local_entropy": entropy_map(img, window),
+        "dct_fraction": dct_map(img),
+    }

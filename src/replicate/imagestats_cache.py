@@ -23,6 +23,11 @@ def spec(dataset: str, split: str = "train", n: int | None = None, seed: int = 0
     return {"dataset": dataset, "split": split, "n": n, "seed": seed, **{p: _typed(p, v) for p, v in values.items()}}
 
 
+def entry(dataset: str, split: str = "train", n: int | None = None, seed: int = 0, **params) -> str:
+    """The run-store entry ("imagestats/<key>") of these statistics, for provenance."""
+    return f"{KIND}/{key(KIND, spec(dataset, split, n, seed, **params), VERSION)}"
+
+
 def _typed(name: str, value) -> int | float:
     """`value` as its default's type, so that scale=500 and scale=500.0 share a key."""
     kind = type(imagestats.DEFAULTS[name])
@@ -49,7 +54,7 @@ def image_stats(
 
     `n` takes a stratified subset (data.subset with `seed`); `params` override imagestats.DEFAULTS."""
     s = spec(dataset, split, n, seed, **params)
-    k = key(KIND, s, VERSION)
+    k = entry(dataset, split, n, seed, **params).split("/", 1)[1]
     store = store or Store()
     hit = store.load(KIND, k)
     if hit is not None:

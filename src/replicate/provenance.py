@@ -38,8 +38,9 @@ def info() -> dict:
     return {"git": git_commit(), "versions": versions(), "hardware": device}
 
 
-def summary(records: list, wall_seconds: float) -> str:
-    """A notebook's provenance block: store keys, commit, versions, device, wall time."""
+def summary(records: list, wall_seconds: float, entries: list[str] = ()) -> str:
+    """A notebook's provenance block: store keys (of the ensembles in ``records`` and the other
+    run-store ``entries``, as "kind/key"), commit, versions, device, wall time."""
     import torch
 
     lines = [f"git commit: {git_commit()}", f"device: {info()['hardware']}", f"notebook wall time: {wall_seconds:.1f} s"]
@@ -48,5 +49,6 @@ def summary(records: list, wall_seconds: float) -> str:
             f"run-store entry ensemble/{r.key}: engine {r.meta['engine']}, trained in {r.meta['train_seconds']} s "
             f"at commit {r.meta['git']}"
         )
+    lines += [f"run-store entry {e}" for e in entries]
     lines.append("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + f" (torch threads {torch.get_num_threads()})")
     return "\n".join(lines)

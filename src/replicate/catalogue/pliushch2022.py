@@ -2,11 +2,11 @@
 
 from .base import ClaimSpec, Figure
 
-STATISTICS = {
-    "segments": "Felzenszwalb segment count",
-    "edges": "summed edge strength (Sobel substitute)",
-    "entropy": "mean local entropy (10 x 10)",
-    "dct": "fraction of DCT coefficients holding 99.98% of the energy",
+STATISTICS = {  # keyed like replicate.imagestats.STATS
+    "segment_count": "Felzenszwalb segment count",
+    "edge_strength": "summed edge strength (Sobel substitute)",
+    "local_entropy": "mean local entropy (10 x 10)",
+    "dct_fraction": "fraction of DCT coefficients holding 99.98% of the energy",
 }
 
 
