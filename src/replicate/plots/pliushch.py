@@ -112,3 +112,39 @@ def image_maps(rows: dict[str, dict[str, np.ndarray]], values: dict[str, dict[st
         axes[i, 0].set_ylabel(title, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def repeat_bands(epochs: np.ndarray, repeats: dict[str, dict[str, np.ndarray]]) -> plt.Figure:
+    """App. Fig. 2: per split (one panel each), the mean over repeats of TPa, its lower bound, the
+    normalised expected-random agreement and accuracy, each with +- one standard deviation shaded;
+    ``repeats[split][curve]`` is (n_repeats, n_checkpoints) as :func:`replicate.agreement.repeat_curves` gives."""
+    styles = (
+        ("tpa", AGREEMENT["tpa"], "-", "true-positive agreement"),
+        ("lower_bound", AGREEMENT["tpa"], "--", "lower bound"),
+        ("expected_normalized", AGREEMENT["expected"], "-.", "expected random, normalised"),
+        ("accuracy", AGREEMENT["accuracy"], "-", "accuracy"),
+    )
+    fig, axes = plt.subplots(1, len(repeats), figsize=(5 * len(repeats), 3.6), sharey=True, squeeze=False)
+    for ax, (split, r) in zip(axes[0], repeats.items()):
+        for name, colour, ls, label in styles:
+            mean, sd = r[name].mean(0), r[name].std(0)
+            ax.plot(epochs, mean, color=colour, ls=ls, label=label)
+            ax.fill_between(epochs, mean - sd, mean + sd, color=colour, alpha=0.25, lw=0)
+        ax.set(title=f"{split} ({r['tpa'].shape[0]} repeats)", xlabel="epoch", ylim=(0, 1.02))
+    axes[0, 0].legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def pabak_curves(epochs: np.ndarray, curves: dict[str, dict[str, np.ndarray]], colours: dict[str, str]) -> plt.Figure:
+    """App. Fig. 3: PABAK (solid, range -1..1) beside TPa (dashed) per split; ``curves[split]`` as
+    :func:`replicate.agreement.curves` gives."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    for split, c in curves.items():
+        ax.plot(epochs, c["pabak"], color=colours[split], marker="o", ms=3, label=f"PABAK {split}")
+        ax.plot(epochs, c["tpa"], color=colours[split], ls="--", label=f"TPa {split}")
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set(xlabel="epoch", ylim=(-1, 1.02), title="PABAK and true-positive agreement")
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
