@@ -13,6 +13,8 @@ EPILOG = """examples:
   replicate run hacohen2020/h1 --scale paper          the paper's sizes (for a GPU)
   replicate book                                      execute changed notebooks, build _build/html
   replicate bench train                               engine vs a plain PyTorch loop
+  replicate bench knn                                 exact k-NN vs scikit-learn and torch.cdist
+  replicate bench imagestats                          image statistics vs per-image loops
   replicate data fashion_mnist                        check that a data set is available
 """
 
