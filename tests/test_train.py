@@ -130,6 +130,6 @@ def test_auto_engine_per_architecture_and_device():
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
     assert resolve_engine("auto", "mlp", cpu) == "batched"
     assert resolve_engine("auto", "small_stvgg", cpu) == "loop"
-    assert resolve_engine("auto", "lenet5", cpu) == "batched"
+    assert resolve_engine("auto", "lenet5", cpu) == "loop"
     assert resolve_engine("auto", "vgg16", cuda) == "batched"
     assert resolve_engine("loop", "mlp", cpu) == "loop"

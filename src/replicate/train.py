@@ -76,13 +76,12 @@ def _check(name: str, value, allowed) -> None:
 
 def resolve_engine(engine: str, arch: str, device: torch.device) -> str:
     """The engine ``auto`` stands for: batched for MLPs everywhere and for all nets on a GPU;
-    on a CPU, a per-model loop for conv nets, where batched convolutions measured slower, except
-    LeNet5, whose convolutions are so small that per-call overhead dominates (batched 2.4x faster:
-    5 nets, 5,000 Fashion-MNIST images, one epoch, 2.8 s against 6.6 s)."""
+    a per-model loop for conv nets on a CPU, where batched convolutions measured slower. (For 5
+    LeNet5s batched was 2.4x faster, but 25 of them under load trained slower than the loop, so
+    conv nets stay on the loop until ``replicate bench train`` measures otherwise.)"""
     if engine != "auto":
         return engine
-    loop = device.type == "cpu" and models.is_convolutional(arch) and arch != "lenet5"
-    return "loop" if loop else "batched"
+    return "loop" if device.type == "cpu" and models.is_convolutional(arch) else "batched"
 
 
 def lr_at(cfg: TrainConfig, step: int, steps_per_epoch: int) -> float:
