@@ -82,3 +82,21 @@ def test_spec_follows_table1():
     assert s.train.lr == 1e-2 and s.train.momentum == 0.95 and s.train.keep_weights and s.data.split == "holdout"
     assert s.train.milestones == (3.0, 9.0)
     assert difficulty.spec({**p, "arch": "mlp", "lr": 0.1}).train.lr == 0.1
+
+
+def test_halves_correlations_diagonal_is_halves_and_symmetric():
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 6, 40)
+    masks = np.ones((4, 40), bool)
+
+    def ens(noise):
+        d = np.clip(base + rng.integers(-noise, noise + 1, (4, 40)), 0, 6)
+        return Probes("k", (0, 1, 2, 3), ("a", "b"), masks, {"depth/train": d.astype(np.int16), "depth/test": d.astype(np.int16)}, [])
+
+    a, b = ens(1), ens(3)
+    m = difficulty.halves_correlations({"a": a, "b": b}, "train")
+    assert m[0, 0] == pytest.approx(difficulty.spearman(*difficulty.halves(a, "train")))
+    assert m[0, 1] == pytest.approx(m[1, 0])
+    ha, hb = difficulty.halves(a, "train"), difficulty.halves(b, "train")
+    assert m[0, 1] == pytest.approx(np.mean([difficulty.spearman(x, y) for x in ha for y in hb]))
+    assert m[0, 0] > m[1, 1]  # the less noisy ensemble agrees with itself more

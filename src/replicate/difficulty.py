@@ -204,3 +204,16 @@ def first_layer_reaching(curve: np.ndarray, fraction: float = 0.9) -> int:
     """The first probe whose accuracy reaches ``fraction`` of the last probe's (Fig. A.12)."""
     curve = np.asarray(curve, dtype=np.float64)
     return int(np.argmax(curve >= fraction * curve[-1]))
+
+
+def halves_correlations(probes: dict[str, Probes], where: str) -> np.ndarray:
+    """(R, R) Spearman of mean prediction depth between half-ensembles (Fig. 2 left), in the order
+    of ``probes``: the diagonal correlates the two halves of one ensemble (:func:`halves`), an
+    off-diagonal entry a half of one with a half of another, averaged over the four pairings, so
+    every entry compares means over the same number of members as the diagonal does."""
+    h = [halves(p, where) for p in probes.values()]
+    out = np.empty((len(h), len(h)))
+    for i, a in enumerate(h):
+        for j, b in enumerate(h):
+            out[i, j] = spearman(*a) if i == j else np.mean([spearman(x, y) for x in a for y in b])
+    return out
