@@ -53,21 +53,24 @@ def _r_text(r: float, p: float) -> str:
 
 
 def agreement_vs_statistics(
-    epochs: np.ndarray, tpa: np.ndarray, means: dict[str, np.ndarray], rs: dict[str, tuple[float, float]], first_epoch: int
+    epochs: np.ndarray, tpa: np.ndarray, means: dict[str, np.ndarray], rs: dict[str, tuple[float, float]], first_epoch: int, ncols: int = 2
 ) -> plt.Figure:
     """Pliushch Fig. 6/7: per statistic, agreement (blue, left axis) and the mean statistic of the
     agreed-upon training images (purple, right axis) per epoch from ``first_epoch``, with Pearson r."""
-    fig, axes = plt.subplots(1, len(means), figsize=(3.6 * len(means), 3.2), squeeze=False)
+    nrows = -(-len(means) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.2 * nrows), squeeze=False)
     shown = epochs >= first_epoch
-    for ax, (name, m) in zip(axes[0], means.items()):
+    for ax, (name, m) in zip(axes.flat, means.items()):
         ax.plot(epochs[shown], tpa[shown], color=AGREEMENT["tpa"], marker="o", ms=3)
         ax.set(xlabel="epoch", title=f"{name}\n{_r_text(*rs[name])}")
+        ax.set_ylabel("true-positive agreement", color=AGREEMENT["tpa"])
         ax.tick_params(axis="y", colors=AGREEMENT["tpa"])
         twin = ax.twinx()
         twin.plot(epochs[shown], m[shown], color="#762a83", marker="^", ms=3)
         twin.tick_params(axis="y", colors="#762a83")
         twin.grid(False)
-    axes[0, 0].set_ylabel("true-positive agreement", color=AGREEMENT["tpa"])
+    for ax in axes.flat[len(means) :]:
+        ax.set_visible(False)
     fig.tight_layout()
     return fig
 
@@ -96,17 +99,20 @@ def statistic_histograms(values: dict[str, np.ndarray], title: str = "") -> plt.
     return fig
 
 
-def image_maps(rows: dict[str, dict[str, np.ndarray]], values: dict[str, dict[str, float]]) -> plt.Figure:
+def image_maps(rows: dict[str, dict[str, np.ndarray]], values: dict[str, dict[str, float]], labels: dict[str, str] | None = None) -> plt.Figure:
     """Pliushch Fig. 3: one row per image (title -> {panel name: 2-D map}), each panel titled with
-    the image's value of that statistic (``values[title][panel]``) when there is one."""
+    its label (``labels``, default the name) and the image's value of that statistic
+    (``values[title][panel]``) when there is one."""
     names = list(next(iter(rows.values())))
+    labels = labels or {}
     fig, axes = plt.subplots(len(rows), len(names), figsize=(2.1 * len(names), 2.3 * len(rows)), squeeze=False)
     for i, (title, maps) in enumerate(rows.items()):
         for j, name in enumerate(names):
             ax = axes[i, j]
             ax.imshow(maps[name], cmap="gray" if j == 0 else "magma", interpolation="nearest")
             value = values.get(title, {}).get(name)
-            ax.set_title(name if value is None else f"{name}\n{value:.4g}", fontsize=8)
+            label = labels.get(name, name)
+            ax.set_title(label if value is None else f"{label}\n{value:.4g}", fontsize=8)
             ax.set_xticks([])
             ax.set_yticks([])
         axes[i, 0].set_ylabel(title, fontsize=8)
