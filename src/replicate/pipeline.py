@@ -27,10 +27,15 @@ HASH_KEY = "replicate_inputs"
 def notebooks(root: Path | None = None) -> dict[str, Path]:
     """Every figure notebook by id, e.g. ``{"hacohen2020/h1": .../h1_consistency_histograms.md}``."""
     root = root or project_root()
-    out = {}
-    for p in sorted((root / "notebooks").glob("*/*.md")):
-        out[f"{p.parent.name}/{p.stem.split('_')[0]}"] = p
-    return out
+    out = {f"{p.parent.name}/{p.stem.split('_')[0]}": p for p in (root / "notebooks").glob("*/*.md")}
+    return dict(sorted(out.items(), key=lambda kv: _figure_order(kv[0])))
+
+
+def _figure_order(fig: str) -> tuple[str, int, str]:
+    """Sort figures by paper, then by number: h2 before h10."""
+    paper, ident = fig.split("/")
+    digits = "".join(ch for ch in ident if ch.isdigit())
+    return paper, int(digits) if digits else 0, ident
 
 
 def find(fig: str, root: Path | None = None) -> Path:
