@@ -100,3 +100,119 @@ def test_halves_correlations_diagonal_is_halves_and_symmetric():
     ha, hb = difficulty.halves(a, "train"), difficulty.halves(b, "train")
     assert m[0, 1] == pytest.approx(np.mean([difficulty.spearman(x, y) for x in ha for y in hb]))
     assert m[0, 0] > m[1, 1]  # the less noisy ensemble agrees with itself more
+
+
+# --- b5, b6, b8, b9 helpers ---
+
+
+class _FakeRecord:
+    def __init__(self):
+        self.masks = np.array([[1, 1, 1, 0], [0, 1, 1, 1]], bool)
+        self.arrays = {"relabelled": np.array([0, 0, 1, 1], bool), "original_labels/train": np.array([0, 1, 0, 1])}
+        self._labels = {"train": np.array([0, 1, 2, 2]), "test": np.array([1, 2, 0])}
+
+    def labels(self, split):
+        return self._labels[split]
+
+
+def test_noisy_splits_and_member_accuracy():
+    rec = _FakeRecord()
+    s = difficulty.noisy_splits(rec)
+    assert list(s) == list(difficulty.NOISY_SPLITS)
+    split, y, counts = s["relabelled (original label)"]
+    assert split == "train" and y.tolist() == [0, 1, 0, 1]
+    assert counts.tolist() == [[0, 0, 1, 0], [0, 0, 1, 1]]
+    assert s["clean train"][2].tolist() == [[1, 1, 0, 0], [0, 1, 0, 0]]
+    assert s["test"][2].shape == (2, 3) and s["test"][2].all()
+    preds = np.array([[[0, 0, 2, 2], [0, 1, 0, 2]], [[0, 0, 2, 2], [1, 1, 0, 1]]])  # (M=2, T=2, n=4)
+    acc = difficulty.member_accuracy(preds, s["relabelled (new label)"][1], s["relabelled (new label)"][2])
+    np.testing.assert_allclose(acc, [[1, 0], [1, 0]])
+    acc = difficulty.member_accuracy(preds, y, counts)
+    np.testing.assert_allclose(acc, [[0, 1], [0, 1 / 2 + 1 / 2]])
+    assert np.isnan(difficulty.member_accuracy(preds, y, np.zeros((2, 4), bool))).all()
+
+
+def test_peak_pairs_and_correlations():
+    assert difficulty.peak_above_last([0.1, 0.6, 0.4, 0.2]) == pytest.approx(0.4)
+    assert difficulty.peak_above_last([0.9, 0.1, 0.6, 0.2], first=1) == pytest.approx(0.4)
+    assert difficulty.peak_above_last([0.1, 0.2, 0.3]) == pytest.approx(-0.1)
+    depth = np.array([[0, 1, -1], [2, 3, 4]])
+    values = np.array([[0.0, 0.1, 9.0], [0.3, 0.5, 0.6]])
+    assert difficulty.pair_spearman(depth, values) == pytest.approx(1.0)  # the -1 pair (9.0) is left out
+    x = np.arange(10.0)
+    assert difficulty.pearson(x, 2 * x + 1) == pytest.approx(1.0)
+    assert np.isnan(difficulty.pearson([1.0, np.nan], [2.0, 3.0]))
+    margin = 10.0 ** -x
+    c = difficulty.margin_correlations(x, np.r_[margin[:-1], 0.0])
+    assert c["pearson_log"] == pytest.approx(-1.0) and c["spearman"] == pytest.approx(-1.0) and c["n"] == 9
+
+
+def test_intervention_spec_follows_table3_phases():
+    p = {"dataset": "fashion_mnist", "classes": [2, 4], "arch": "mlp", "width": 0.125, "n_models": 3, "n_train": 1000,
+         "n_test": 500, "seed": 0, "loss": "hinge0", "batch_size": 128, "lr": 0.04, "momentum": 0.9, "epochs": 30, "phases": [5000, 2500]}
+    s = difficulty.intervention_spec(p)
+    assert s.train.loss == "hinge0" and s.train.milestones == (20.0,) and s.train.schedule == "step"
+    assert s.data.classes == (2, 4) and s.data.split == "same" and s.train.keep_weights
+    gd = difficulty.intervention_spec({**p, "batch_size": None, "lr": 0.0, "phases": [1], "epochs": 1})
+    assert gd.train.batch_size is None and gd.train.lr == 0.0 and gd.train.milestones == ()
+    assert set(difficulty.TABLE3) == {"CE, SGD", "CE, GD", "0-Hinge, SGD", "0-Hinge, GD"}
+
+
+def test_middle_layers_vote_share_and_spread():
+    assert difficulty.middle_layers(15) == [5, 6, 7, 8, 9]  # VGG16: input, 13 convs, softmax
+    assert difficulty.middle_layers(11) == [4, 5, 6]  # ResNet18: the paper's "layer 4" is among them
+    votes = np.array([[[3, 1, 0], [0, 0, 4]], [[2, 2, 0], [1, 1, 2]]])  # (L=2, n=2, C=3)
+    np.testing.assert_allclose(difficulty.vote_share(votes, np.array([0, 2])), [[0.75, 1.0], [0.5, 0.5]])
+    assert difficulty.max_spread([[0.5, 0.7], [0.52, 0.6], [0.49, 0.65]]) == pytest.approx(0.1)
+
+
+def test_cross_fitted_layer_picks_on_one_half_scores_on_the_other():
+    rng = np.random.default_rng(0)
+    n = 40
+    hits = rng.random((3, 4, n)) < 0.3
+    hits[:, 2] = True  # layer 2 is always right
+    net = np.zeros((3, n), bool)
+    net[:, :10] = True
+    counts = np.ones((3, n), bool)
+    r = difficulty.cross_fitted_layer(hits, net, counts, [1, 2, 3])
+    assert r["layers"] == [2, 2] and r["probe"] == 1.0 and r["network"] == pytest.approx(0.25) and r["pairs"] == 120
+    counts[:, ::2] = False
+    assert difficulty.cross_fitted_layer(hits, net, counts, [1, 3])["pairs"] == 60
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    from replicate import runs
+    from replicate.store import Store
+
+    spec = difficulty.spec({"dataset": "gaussians", "arch": "mlp", "width": 0.01, "n_models": 2, "n_train": 200, "n_test": 60, "epochs": 2, "batch_size": 50, "seed": 0})
+    store = Store(tmp_path_factory.mktemp("store"))
+    return runs.ensemble(spec, store, device="cpu", progress=False), store
+
+
+def test_pool_votes_reproduce_the_probes(tiny):
+    from replicate import probes
+
+    rec, store = tiny
+    pr = probes.probe_ensemble(rec, k=5, store=store, device="cpu", progress=False)
+    points = np.array([3, 0, 17, 150])
+    votes = difficulty.pool_votes(rec, points, k=5, store=store, device="cpu")
+    assert votes.shape == (2, len(pr.layers), 4, rec.n_classes) and (votes.sum(-1) == 5).all()
+    assert np.array_equal(votes.argmax(-1), pr.probe_preds("train")[:, :, points])
+    y = rec.labels("train")[points]
+    np.testing.assert_allclose(difficulty.vote_share(votes, y), pr.label_confidence("train")[:, :, points], rtol=1e-6)
+    again = difficulty.pool_votes(rec, points, k=5, store=store, device="cpu")
+    assert np.array_equal(again, votes)
+    every = difficulty.pool_votes(rec, k=5, store=store, device="cpu")
+    assert np.array_equal(every[:, :, points], votes)
+    conf, acc = difficulty.class_curves(every, pr.probe_preds("train"), rec.labels("train"), ~pr.masks)
+    np.testing.assert_allclose(conf, difficulty.layer_mean(pr.label_confidence("train"), ~pr.masks), rtol=1e-5)
+    np.testing.assert_allclose(acc, difficulty.layer_accuracy(pr.probe_preds("train"), rec.labels("train"), ~pr.masks))
+
+
+def test_logistic_probes_shapes(tiny):
+    rec, _ = tiny
+    out = difficulty.logistic_probes(rec, 0, max_iter=200, device="cpu")
+    assert set(out) == {"train", "test", "half"}
+    assert all(v.shape == (10,) for v in out.values())  # input, 7 dense layers, logits, softmax
+    assert all(((v >= 0) & (v <= 1)).all() for v in out.values())
