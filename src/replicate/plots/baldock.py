@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
+from matplotlib.ticker import MaxNLocator
 
 __all__ = [
     "depth_distributions",
@@ -111,6 +112,7 @@ def depth_markers(
             ax.plot(levels, means, color=f"C{i}", lw=0.8, alpha=0.6)
             ax.scatter(levels, means, s=max_size * np.asarray(frac) + 4, color=f"C{i}", alpha=0.75, edgecolor="k", lw=0.4, label=label)
         ax.set(title=title, xlabel="prediction depth", ylabel=ylabel[title])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if len(series) > 1:
             ax.legend(fontsize=8, frameon=False, markerscale=0.4)
     if suptitle:
