@@ -52,8 +52,8 @@ def _layer_axis(ax, layers, xlabel="probe (input ... softmax)") -> None:
 def iteration_learned_by_depth(ax, levels, means, fractions, color="#2166ac", label=None, scale=600) -> None:
     """Fig. 5 (left): mean iteration learned at each prediction depth, marker area = the fraction
     of (member, point) pairs at that depth."""
-    ax.plot(levels, means, color=color, lw=1, alpha=0.6)
-    ax.scatter(levels, means, s=np.asarray(fractions) * scale + 4, color=color, alpha=0.8, label=label, zorder=3)
+    ax.plot(levels, means, color=color, lw=1, alpha=0.6, marker="o", ms=3, label=label)
+    ax.scatter(levels, means, s=np.asarray(fractions) * scale + 4, color=color, alpha=0.6, zorder=3)
     ax.set_xlabel("prediction depth (held-out)")
     ax.set_ylabel("mean iteration learned (95th pct = 1)")
 
