@@ -24,7 +24,8 @@ FIGURES: dict[str, Figure] = {
             ClaimSpec(
                 "all_positive",
                 "Every Spearman correlation of mean prediction depth, between architectures and between independent "
-                "halves of one ensemble, train and validation, is positive (value: the smallest).",
+                "halves of one ensemble, train and validation (the test set, held out by every member), is positive "
+                "(value: the smallest).",
             ),
             ClaimSpec(
                 "same_above_cross",
@@ -59,7 +60,8 @@ FIGURES: dict[str, Figure] = {
         (
             ClaimSpec(
                 "cc_falls",
-                "Consensus-consistency falls with mean validation prediction depth (value: Spearman, must be < 0).",
+                "Consensus-consistency falls with mean validation prediction depth (validation: the test set, held out "
+                "by every member; value: Spearman, must be < 0).",
             ),
             ClaimSpec(
                 "one_model_predicts_others",

@@ -40,7 +40,6 @@ def depth_distributions(
     run 0 .. n_layers - 1. Each series is drawn as a step outline with its mean in the legend."""
     fig, axes = _grid(len(panels), ncols, (4.0, 3.0))
     for ax, (title, series) in zip(axes.flat, panels.items()):
-        levels = np.arange(n_layers[title])
         edges = np.arange(n_layers[title] + 1) - 0.5
         for i, (label, d) in enumerate(series.items()):
             d = np.asarray(d, dtype=np.float64).ravel()
@@ -49,7 +48,8 @@ def depth_distributions(
             colour = f"C{i}"
             ax.stairs(p, edges, color=colour, lw=1.8, label=f"{label} (mean {d.mean():.2f})" if len(d) else label)
             ax.stairs(p, edges, color=colour, alpha=0.15, fill=True)
-        ax.set(title=title, xlabel="prediction depth", ylabel="probability", xticks=levels[:: max(1, len(levels) // 8)])
+        ax.set(title=title, xlabel="prediction depth", ylabel="probability")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_yscale("log")
         ax.legend(fontsize=8, frameon=False)
     if suptitle:
