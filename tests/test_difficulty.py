@@ -216,3 +216,6 @@ def test_logistic_probes_shapes(tiny):
     assert set(out) == {"train", "test", "half"}
     assert all(v.shape == (10,) for v in out.values())  # input, 7 dense layers, logits, softmax
     assert all(((v >= 0) & (v <= 1)).all() for v in out.values())
+    widths = difficulty.probe_widths(rec)
+    assert list(widths) == ["input", *[f"fc{i}" for i in range(1, 8)], "out", "softmax"]
+    assert widths["input"] == 3 * 32 * 32 and widths["fc1"] == 20 and widths["softmax"] == 2

@@ -414,6 +414,9 @@ def logistic_probes(record, member: int = 0, probe_dim: int | None = None, seed:
     the member's training points on those same points (``train``) and on the test set (``test``),
     and of a probe fit on a random half of them on the other half (``half``). Features are
     standardised on the fitting points."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -427,10 +430,20 @@ def logistic_probes(record, member: int = 0, probe_dim: int | None = None, seed:
     y, y_test = sets["train"].y[mask], sets["test"].y
     half = np.random.default_rng(seed).permutation(len(y)) < len(y) // 2
     out = {"train": [], "test": [], "half": []}
-    for name, a in train.items():
-        fit = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter)).fit(a, y)
-        out["train"].append(fit.score(a, y))
-        out["test"].append(fit.score(test[name], y_test))
-        part = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter)).fit(a[half], y[half])
-        out["half"].append(part.score(a[~half], y[~half]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # lbfgs stops at max_iter on nearly separable layers
+        for name, a in train.items():
+            fit = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter)).fit(a, y)
+            out["train"].append(fit.score(a, y))
+            out["test"].append(fit.score(test[name], y_test))
+            part = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter)).fit(a[half], y[half])
+            out["half"].append(part.score(a[~half], y[~half]))
     return {k: np.asarray(v) for k, v in out.items()}
+
+
+def probe_widths(record, member: int = 0) -> dict[str, int]:
+    """{probe layer: its full width} for a member of ``record`` (before any random projection)."""
+    from . import probes as pb
+
+    x = pb.datasets(record)["train"].x[:2]
+    return {name: a.shape[1] for name, a in pb.activations(pb.member_net(record, member, "cpu"), x, norm=pb.normaliser(record)).items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.patheffects as pe
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
@@ -30,7 +31,7 @@ CONFIG_COLORS = {
 }
 
 
-def band(ax, x, values, color=None, label=None, linestyle="-", marker=None) -> None:
+def band(ax, x, values, color=None, label=None, linestyle="-", marker=None, alpha=0.2) -> None:
     """Mean over the rows of ``values`` (M, T) with a band of +- one standard deviation; a 1-D
     ``values`` is drawn as a plain line. Rows that are all nan (members with no point) are skipped."""
     v = np.asarray(values, dtype=np.float64)
@@ -40,7 +41,7 @@ def band(ax, x, values, color=None, label=None, linestyle="-", marker=None) -> N
     v = v[~np.isnan(v).all(1)]
     mean, sd = np.nanmean(v, 0), np.nanstd(v, 0)
     line = ax.plot(x, mean, color=color, label=label, linestyle=linestyle, marker=marker, ms=3)[0]
-    ax.fill_between(x, mean - sd, mean + sd, color=line.get_color(), alpha=0.2, linewidth=0)
+    ax.fill_between(x, mean - sd, mean + sd, color=line.get_color(), alpha=alpha, linewidth=0)
 
 
 def _layer_axis(ax, layers, xlabel="probe (input ... softmax)") -> None:
@@ -98,7 +99,7 @@ def depth_vs_margin(ax, depth, margin, r=None, rho=None, xlabel="mean prediction
     idx = np.digitize(d, xb[1:-1])
     centres = np.array([(xb[i] + xb[i + 1]) / 2 for i in np.unique(idx)])
     means = np.array([m[idx == i].mean() for i in np.unique(idx)])
-    ax.plot(centres, means, "w-o", ms=3, lw=1.5, label="mean log margin")
+    ax.plot(centres, means, "-o", color="white", mec="black", mew=0.6, ms=4, lw=1.5, path_effects=[pe.withStroke(linewidth=2.6, foreground="black")], label="mean log margin")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(f"log10 {ylabel}")
     parts = [f"r = {r:.2f}" if r is not None else "", f"Spearman {rho:.2f}" if rho is not None else ""]
@@ -153,18 +154,18 @@ def difficulty_forms(confidence, accuracy, layers, title=None):
 
 
 def k_sensitivity(curves, layers, title=None):
-    """Fig. A.10: k-NN probe accuracy per layer for several k, training split solid, test dotted.
-    ``curves``: k -> {"train": (L,) or (M, L), "test": ...}."""
-    fig, ax = plt.subplots(figsize=(8, 4))
+    """Fig. A.10: k-NN probe accuracy per layer for several k, training split solid (with a faint
+    +- sd band over members), test dotted. ``curves``: k -> {"train": (L,) or (M, L), "test": ...}."""
+    fig, ax = plt.subplots(figsize=(10, 4))
     x = np.arange(len(layers))
     cmap = plt.get_cmap("viridis")
     for j, (k, c) in enumerate(curves.items()):
         color = cmap(j / max(len(curves) - 1, 1) * 0.85)
-        band(ax, x, c["train"], color, f"k = {k} (train)", marker="o")
-        band(ax, x, c["test"], color, f"k = {k} (test)", linestyle=":")
+        band(ax, x, c["train"], color, f"k = {k} (train)", marker="o", alpha=0.08)
+        band(ax, x, c["test"], color, f"k = {k} (test)", linestyle=":", alpha=0)
     _layer_axis(ax, layers)
     ax.set_ylabel("k-NN probe accuracy")
-    ax.legend(fontsize=7, ncol=2, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     if title:
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
@@ -175,7 +176,7 @@ def knn_vs_logistic(knn, logistic, layers, title=None):
     """Fig. E.48: k-NN and logistic-regression probe accuracy per layer for one member: k-NN on
     the training points (each leaving itself out) and on the test set; logistic regression fit on
     the training points scored on them, on the test set, and fit on half scored on the other half."""
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = plt.subplots(figsize=(10, 4))
     x = np.arange(len(layers))
     ax.plot(x, knn["train"], "o-", color="#2166ac", label="k-NN, train (self left out)")
     ax.plot(x, knn["test"], "o:", color="#2166ac", label="k-NN, test")
@@ -184,7 +185,7 @@ def knn_vs_logistic(knn, logistic, layers, title=None):
     ax.plot(x, logistic["half"], "^-", color="#b2182b", label="LR, fit on half, scored on the other half")
     _layer_axis(ax, layers)
     ax.set_ylabel("probe accuracy")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     if title:
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
