@@ -27,16 +27,18 @@ WHERE = ("val", "train", "test")
 CORNERS = ("easy", "looks like another class", "ambiguous unless labelled", "ambiguous")
 
 
-def milestones(arch: str, epochs: int) -> tuple[float, ...]:
-    """Table 1's learning-rate drops of ``arch`` as epochs of a run of ``epochs`` epochs."""
-    steps = np.asarray(RECIPES[arch]["steps"], dtype=np.float64)
+def milestones(steps, epochs: int) -> tuple[float, ...]:
+    """Learning-rate drops, as epochs of a run of ``epochs`` epochs, for phases of relative
+    lengths ``steps`` (Table 1 / Table 3: steps spent at each learning rate)."""
+    steps = np.asarray(steps, dtype=np.float64)
     return tuple(float(round(f * epochs, 2)) for f in np.cumsum(steps)[:-1] / steps.sum())
 
 
 def spec(params: dict) -> EnsembleSpec:
-    """The ensemble of a notebook's parameters: Table 1's recipe for the architecture (``lr`` and
-    ``momentum`` override it), each member on its own random 90% (``split="holdout"``) unless
-    ``split`` says otherwise, weights kept for the probes."""
+    """The ensemble of a notebook's parameters: Table 1's recipe for the architecture (``lr``,
+    ``momentum`` and ``phases``, the relative lengths of the learning-rate phases, override it;
+    ``loss`` too), each member on its own random 90% (``split="holdout"``) unless ``split`` says
+    otherwise, weights kept for the probes."""
     p = params
     arch = p["arch"]
     recipe = RECIPES.get(arch, {"lr": 1e-2, "momentum": 0.9, "steps": (1,)})
@@ -48,10 +50,11 @@ def spec(params: dict) -> EnsembleSpec:
         width=p["width"],
         arch_options=options,
         batch_size=p["batch_size"],
-        lr=p.get("lr") or recipe["lr"],
-        momentum=p.get("momentum") or recipe["momentum"],
+        lr=recipe["lr"] if p.get("lr") is None else p["lr"],
+        momentum=recipe["momentum"] if p.get("momentum") is None else p["momentum"],
         schedule="step",
-        milestones=milestones(arch, p["epochs"]) if arch in RECIPES else (),
+        milestones=milestones(p.get("phases") or recipe["steps"], p["epochs"]),
+        loss=p.get("loss", "ce"),
         seed=p["seed"],
         keep_weights=True,
     )
@@ -298,34 +301,7 @@ def intervention_spec(params: dict) -> EnsembleSpec:
     Table 3's relative lengths of the learning-rate phases (lr / 5 at each change). ``lr=0``
     leaves the members at their initialisation: the untrained networks of Fig. A.12, identical
     to the first weights of every other run with the same seed and architecture."""
-    p = params
-    phases = np.asarray(p.get("phases") or [1], dtype=np.float64)
-    cut = tuple(float(round(f * p["epochs"], 2)) for f in np.cumsum(phases)[:-1] / phases.sum())
-    options = (("depth", 7), ("hidden", 2048)) if p["arch"] == "mlp" else ()
-    train = TrainConfig(
-        p["arch"],
-        n_models=p["n_models"],
-        epochs=p["epochs"],
-        width=p["width"],
-        arch_options=options,
-        batch_size=p["batch_size"],
-        lr=p["lr"],
-        momentum=p["momentum"],
-        schedule="step",
-        milestones=cut,
-        loss=p["loss"],
-        seed=p["seed"],
-        keep_weights=True,
-    )
-    data = DataSpec(
-        p["dataset"],
-        n_train=p["n_train"],
-        n_test=p["n_test"],
-        classes=tuple(p["classes"]),
-        split="same",
-        seed=p["seed"],
-    )
-    return EnsembleSpec(data, train)
+    return spec({**params, "split": "same"})
 
 
 def middle_layers(n_probes: int) -> list[int]:

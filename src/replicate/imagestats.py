@@ -128,11 +128,16 @@ def _dct_fraction(g: np.ndarray, energy: float) -> np.ndarray:
     return c / sq.shape[1]
 
 
-def _edge_strength(g: np.ndarray) -> np.ndarray:
+def _edge_maps(g: np.ndarray) -> np.ndarray:
+    """Sobel gradient magnitude of each grey image of the batch, scaled to [0, 1], reflected borders."""
     f = g / 255.0
     gy = ndimage.convolve(f, _SOBEL[None], mode="reflect")
     gx = ndimage.convolve(f, _SOBEL.T[None], mode="reflect")
-    return np.sqrt((gy * gy + gx * gx) / 2).sum((1, 2))
+    return np.sqrt((gy * gy + gx * gx) / 2)
+
+
+def _edge_strength(g: np.ndarray) -> np.ndarray:
+    return _edge_maps(g).sum((1, 2))
 
 
 def _segment_count(batch: np.ndarray, sigma: float, scale: float, min_size: int) -> np.ndarray:
@@ -264,10 +269,7 @@ def segment_map(img: np.ndarray, sigma: float = SIGMA, scale: float = SCALE, min
 def edge_map(img: np.ndarray) -> np.ndarray:
     """The Sobel gradient magnitude of one image (what :func:`edge_strength` sums; Fig. 3)."""
     batch, _ = _as_batch(img)
-    f = _grey(batch)[0] / 255.0
-    gy = ndimage.convolve(f, _SOBEL, mode="reflect")
-    gx = ndimage.convolve(f, _SOBEL.T, mode="reflect")
-    return np.sqrt((gy * gy + gx * gx) / 2)
+    return _edge_maps(_grey(batch)[:1])[0]
 
 
 def entropy_map(img: np.ndarray, window: int = WINDOW) -> np.ndarray:

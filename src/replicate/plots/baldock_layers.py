@@ -50,6 +50,17 @@ def _layer_axis(ax, layers, xlabel="probe (input ... softmax)") -> None:
     ax.set_xlabel(xlabel)
 
 
+def _finish(fig, ax, layers, ylabel: str, title: str | None):
+    """A one-axis per-layer figure's layer ticks, y label, legend beside the axis and title."""
+    _layer_axis(ax, layers)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def iteration_learned_by_depth(ax, levels, means, fractions, color="#2166ac", label=None, scale=600) -> None:
     """Fig. 5 (left): mean iteration learned at each prediction depth, marker area = the fraction
     of (member, point) pairs at that depth."""
@@ -163,13 +174,7 @@ def k_sensitivity(curves, layers, title=None):
         color = cmap(j / max(len(curves) - 1, 1) * 0.85)
         band(ax, x, c["train"], color, f"k = {k} (train)", marker="o", alpha=0.08)
         band(ax, x, c["test"], color, f"k = {k} (test)", linestyle=":", alpha=0)
-    _layer_axis(ax, layers)
-    ax.set_ylabel("k-NN probe accuracy")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
-    if title:
-        ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, layers, "k-NN probe accuracy", title)
 
 
 def knn_vs_logistic(knn, logistic, layers, title=None):
@@ -183,10 +188,4 @@ def knn_vs_logistic(knn, logistic, layers, title=None):
     ax.plot(x, logistic["train"], "s-", color="#1b7837", label="LR, fit and scored on train")
     ax.plot(x, logistic["test"], "s:", color="#1b7837", label="LR, test")
     ax.plot(x, logistic["half"], "^-", color="#b2182b", label="LR, fit on half, scored on the other half")
-    _layer_axis(ax, layers)
-    ax.set_ylabel("probe accuracy")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
-    if title:
-        ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, layers, "probe accuracy", title)
