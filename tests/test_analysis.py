@@ -1,6 +1,7 @@
 import numpy as np
 
-from replicate import analysis, runs
+from replicate import runs
+from replicate.hacohen2020 import analysis
 
 
 def record(preds, labels, n_classes):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from replicate import pipeline
+from replicate.book import pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ("mlp", "mlp_noisy", "vgg", "resnet", "vgg_full", "k", "probe_dim")

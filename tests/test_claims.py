@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from replicate import catalogue, claims
+from replicate import verdicts
+from replicate.book import catalogue
 
 FIG = "hacohen2020/h1"
 IDS = [c.id for c in catalogue.figure(FIG).claims]
@@ -21,9 +22,9 @@ def sanitise(text: str) -> str:
 
 
 def test_verdicts_follow_the_data():
-    assert claims.verdict(True) == "replicated"
-    assert claims.verdict(False) == "not replicated"
-    assert claims.verdict(None) == "inconclusive"
+    assert verdicts.verdict(True) == "replicated"
+    assert verdicts.verdict(False) == "not replicated"
+    assert verdicts.verdict(None) == "inconclusive"
 
 
 def test_report_writes_json_and_outputs_matching_the_reference(tmp_path, monkeypatch):
@@ -31,11 +32,11 @@ def test_report_writes_json_and_outputs_matching_the_reference(tmp_path, monkeyp
     monkeypatch.setattr("IPython.display.publish_display_data", lambda data, metadata=None: published.append(data))
     results = {i: (0.1 * n, n % 2 == 0) for n, i in enumerate(IDS)}
     results[IDS[-1]] = (math.nan, None)
-    claims.report(FIG, results, root=tmp_path)
+    verdicts.report(catalogue.figure(FIG), results, root=tmp_path)
     saved = json.loads((tmp_path / "results" / FIG / "claims.json").read_text())
     assert [c["id"] for c in saved["claims"]] == IDS
     assert [c["verdict"] for c in saved["claims"]] == ["replicated", "not replicated", "replicated", "not replicated", "inconclusive"][: len(IDS)]
-    reference = claims.reference_outputs(FIG)
+    reference = verdicts.reference_outputs(catalogue.figure(FIG))
     assert len(published) == len(reference)
     for got, ref in zip(published, reference):
         assert set(got) == set(ref["data"])
@@ -45,9 +46,9 @@ def test_report_writes_json_and_outputs_matching_the_reference(tmp_path, monkeyp
 
 def test_reference_differs_when_a_claim_is_missing_or_renamed(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="must be exactly"):
-        claims.report(FIG, {IDS[0]: (1.0, True)}, root=tmp_path)
+        verdicts.report(catalogue.figure(FIG), {IDS[0]: (1.0, True)}, root=tmp_path)
     with pytest.raises(KeyError, match="not in the catalogue"):
-        claims.report("hacohen2020/h99", {}, root=tmp_path)
+        catalogue.figure("hacohen2020/h99")
 
 
 def test_sanitiser_keeps_structure_but_not_values():
@@ -59,8 +60,8 @@ def test_sanitiser_keeps_structure_but_not_values():
 def test_a_figure_without_claims_says_so(tmp_path, monkeypatch):
     published = []
     monkeypatch.setattr("IPython.display.publish_display_data", lambda data, metadata=None: published.append(data))
-    claims.report("pliushch2022/p6", {}, root=tmp_path)
-    assert published == [o["data"] for o in claims.reference_outputs("pliushch2022/p6")]
+    verdicts.report(catalogue.figure("pliushch2022/p6"), {}, root=tmp_path)
+    assert published == [o["data"] for o in verdicts.reference_outputs(catalogue.figure("pliushch2022/p6"))]
     assert "no claim" in published[0]["text/plain"]
     with pytest.raises(ValueError, match="must be exactly"):
-        claims.report("pliushch2022/p6", {"x": (1.0, True)}, root=tmp_path)
+        verdicts.report(catalogue.figure("pliushch2022/p6"), {"x": (1.0, True)}, root=tmp_path)

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from replicate import cli, data, pipeline
+from replicate import cli, data, runs
+from replicate.book import pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 H1 = ROOT / "notebooks" / "hacohen2020" / "h1_consistency_histograms.md"
@@ -22,12 +23,12 @@ def test_help_explains_every_command(capsys):
 
 
 def test_unknown_parameter_lists_the_allowed_ones():
-    with pytest.raises(SystemExit, match="unknown parameter.*n_modles.*allowed: dataset, arch"):
+    with pytest.raises(pipeline.ParameterError, match="unknown parameter.*n_modles.*allowed: dataset, arch"):
         pipeline.parameters(H1, overrides={"n_modles": 3})
 
 
 def test_parameter_of_the_wrong_type_is_named():
-    with pytest.raises(SystemExit, match="n_models='many' should be a int"):
+    with pytest.raises(pipeline.ParameterError, match="n_models='many' should be a int"):
         pipeline.parameters(H1, overrides={"n_models": "many"})
 
 
@@ -38,9 +39,9 @@ def test_scale_files_and_overrides_layer():
 
 
 def test_unknown_figure_and_scale(tmp_path):
-    with pytest.raises(SystemExit, match=r"no notebook 'hacohen2020/h99'; available: .*hacohen2020/h1, hacohen2020/h2, .*hacohen2020/h10"):
+    with pytest.raises(pipeline.ParameterError, match=r"no notebook 'hacohen2020/h99'; available: .*hacohen2020/h1, hacohen2020/h2, .*hacohen2020/h10"):
         pipeline.find("hacohen2020/h99", ROOT)
-    with pytest.raises(SystemExit, match="scale='huge'"):
+    with pytest.raises(pipeline.ParameterError, match="scale='huge'"):
         pipeline.parameters(H1, "huge")
 
 
@@ -59,3 +60,11 @@ def test_unknown_dataset_in_a_spec_is_rejected_early():
 def test_console_script_is_installed():
     out = subprocess.run([Path(sys.executable).parent / "replicate", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "replicate run" in out.stdout
+
+
+def test_cli_turns_a_bad_parameter_into_one_line_and_exit_code_2(capsys):
+    assert cli.main(["run", "hacohen2020/h1", "-p", "n_modles", "3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: unknown parameter(s) n_modles") and "\n" not in err
+    assert cli.main(["run", "hacohen2020/h99"]) == 2
+    assert "no notebook 'hacohen2020/h99'" in capsys.readouterr().err

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from replicate import compare, runs
+from replicate import runs
+from replicate.hacohen2020 import compare
 
 LABELS = np.array([0, 1, 2, 0])
 # Collection A: 2 models x 3 checkpoints x 4 test examples; correct marks per model and epoch noted.
@@ -76,13 +77,6 @@ def test_accessibility_averages_consistency_from_first_epoch():
     # consistency of A per epoch: [.5, 0, 0, 0], [1, .5, 0, .5], [1, 1, 1, .5]
     np.testing.assert_allclose(compare.accessibility(A, "test"), [1, 0.75, 0.5, 0.5])
     np.testing.assert_allclose(compare.accessibility(A, "test", first_epoch=0), [2.5 / 3, 1.5 / 3, 1 / 3, 1 / 3])
-
-
-def test_correlation_r_and_p():
-    assert compare.correlation([1, 2, 3], [2, 4, 6])[0] == pytest.approx(1.0)
-    # r = 4 / 5; t = r sqrt(2) / sqrt(1 - r^2) and for 2 degrees of freedom p = 1 - t / sqrt(2 + t^2) = 0.2
-    r, p = compare.correlation([1, 2, 3, 4], [1, 3, 2, 4])
-    assert r == pytest.approx(0.8) and p == pytest.approx(0.2)
 
 
 def test_easy_overlap_counts_shared_and_exclusive_easy_sets():

@@ -8,7 +8,7 @@ from scipy.fft import idctn
 from skimage.filters import sobel
 from skimage.filters.rank import entropy as rank_entropy
 
-from replicate import data, imagestats, imagestats_cache
+from replicate import data, imagestats, runs
 from replicate.bench import imagestats as bench_imagestats
 from replicate.store import Store
 
@@ -139,7 +139,7 @@ def _tiny_set(name: str, split: str = "train", root=None, download=True, seed=0)
 def test_image_stats_are_computed_once_then_read_from_the_store(tmp_path, monkeypatch):
     monkeypatch.setattr(data, "load", _tiny_set)
     store = Store(tmp_path)
-    first = imagestats_cache.image_stats("cifar10", store=store, progress=False, window=5)
+    first = runs.image_stats("cifar10", store=store, progress=False, window=5)
     expected = imagestats.all_stats(np.moveaxis(_tiny_set("cifar10").x, 1, -1), window=5)
     assert set(first) == {*imagestats.STATS, "ids"}
     assert np.array_equal(first["ids"], np.arange(12))
@@ -149,21 +149,21 @@ def test_image_stats_are_computed_once_then_read_from_the_store(tmp_path, monkey
         raise AssertionError("recomputed instead of read from the store")
 
     monkeypatch.setattr(imagestats, "all_stats", fail)
-    second = imagestats_cache.image_stats("cifar10", store=store, window=5.0)  # the same key as window=5
+    second = runs.image_stats("cifar10", store=store, window=5.0)  # the same key as window=5
     assert all(np.array_equal(first[k], second[k]) for k in first)
     with pytest.raises(AssertionError, match="recomputed"):
-        imagestats_cache.image_stats("cifar10", store=store, window=6)
+        runs.image_stats("cifar10", store=store, window=6)
 
 
 def test_image_stats_of_a_subset_and_bad_parameters(tmp_path, monkeypatch):
     monkeypatch.setattr(data, "load", _tiny_set)
-    sub = imagestats_cache.image_stats("cifar10", n=6, seed=1, store=Store(tmp_path), progress=False)
+    sub = runs.image_stats("cifar10", n=6, seed=1, store=Store(tmp_path), progress=False)
     assert np.array_equal(sub["ids"], data.subset(_tiny_set("cifar10"), 6, 1).ids)
     assert all(len(sub[k]) == 6 for k in imagestats.STATS)
     with pytest.raises(TypeError, match="windw"):
-        imagestats_cache.image_stats("cifar10", store=Store(tmp_path), windw=5)
+        runs.image_stats("cifar10", store=Store(tmp_path), windw=5)
     with pytest.raises(ValueError, match="whole number"):
-        imagestats_cache.image_stats("cifar10", store=Store(tmp_path), window=5.5)
+        runs.image_stats("cifar10", store=Store(tmp_path), window=5.5)
 
 
 def test_bench_imagestats_prints_its_summary_line_last(capsys, monkeypatch):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from replicate import learners
+from replicate.hacohen2020 import learners
 
 
 def test_groups_split_exactly_into_thirds_by_rank():

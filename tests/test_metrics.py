@@ -247,3 +247,46 @@ def test_independent_predictions_reproducible():
     b = metrics.independent_predictions([0.7, 0.2], labels, 3, np.random.default_rng(5))
     np.testing.assert_array_equal(a, b)
 
+
+
+def test_correlation_r_and_p():
+    assert metrics.correlation([1, 2, 3], [2, 4, 6]).r == pytest.approx(1.0)
+    # r = 4 / 5; t = r sqrt(2) / sqrt(1 - r^2) and for 2 degrees of freedom p = 1 - t / sqrt(2 + t^2) = 0.2
+    r, p = metrics.correlation([1, 2, 3, 4], [1, 3, 2, 4])
+    assert r == pytest.approx(0.8) and p == pytest.approx(0.2)
+
+
+def test_correlation_skips_non_finite_and_masked_pairs():
+    assert metrics.correlation([1, 2, 3, np.nan], [3, 2, 1, 0], "spearman").r == pytest.approx(-1)
+    depth = np.array([[0, 1, -1], [2, 3, 4]])
+    values = np.array([[0.0, 0.1, 9.0], [0.3, 0.5, 0.6]])
+    assert metrics.correlation(depth, values, "spearman", mask=depth >= 0).r == pytest.approx(1.0)  # 9.0 is left out
+    assert metrics.correlation(depth, values, "spearman").r < 1
+    assert all(np.isnan(metrics.correlation([1.0, np.nan, 2.0], [2.0, 3.0, 1.0])))  # two pairs left
+    assert np.isnan(metrics.correlation([1, 1, 1, 1], [1, 2, 3, 4]).r)  # a constant side
+    with pytest.raises(ValueError, match="method='kendall'"):
+        metrics.correlation([1, 2, 3], [1, 2, 3], "kendall")
+
+
+def test_masked_consensus_counts_only_the_selected_models():
+    preds = np.array([[0, 1, 2], [1, 1, 2], [1, 0, 2]])
+    labels = np.array([0, 1, 0])
+    mask = np.array([[True, True, False], [True, False, False], [False, True, False]])
+    np.testing.assert_allclose(metrics.consistency(preds, labels, mask), [0.5, 0.5, np.nan])
+    np.testing.assert_array_equal(metrics.consensus_class(preds, labels, 3, mask), [0, 1, 0])  # ties: the label
+    np.testing.assert_allclose(metrics.consensus_consistency(preds, labels, 3, mask), [0.5, 0.5, np.nan])
+    np.testing.assert_allclose(metrics.prediction_entropy(preds, 3, mask), [np.log(2), np.log(2), np.nan])
+    everyone = np.ones_like(mask)
+    np.testing.assert_allclose(metrics.consistency(preds, labels, everyone), metrics.consistency(preds, labels))
+    np.testing.assert_allclose(metrics.prediction_entropy(preds, 3, everyone), metrics.prediction_entropy(preds, 3))
+
+
+def test_consistency_and_iteration_learned_take_a_models_axis():
+    preds = np.array([[[0, 1], [1, 1]], [[1, 1], [1, 0]]])  # (models, checkpoints, n)
+    np.testing.assert_allclose(metrics.consistency(preds, np.array([1, 1])), [[0.5, 1.0], [1.0, 0.5]])
+    np.testing.assert_array_equal(metrics.iteration_learned(preds), [[1, 0], [0, 1]])
+
+
+def test_output_margin_over_leading_axes():
+    logits = np.array([[[3.0, 1.0, 2.0], [0.0, 0.0, 5.0]]])  # (models, n, C)
+    np.testing.assert_allclose(metrics.output_margin(logits), [[1.0, 5.0]])

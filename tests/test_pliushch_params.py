@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from replicate import analysis, pipeline
+from replicate import runs
+from replicate.book import pipeline
+from replicate.hacohen2020 import specs as hacohen_specs
 
 ROOT = Path(__file__).resolve().parents[1]
 H8_KEYS = ("dataset", "classes", "arch", "width", "n_models", "n_train", "n_test", "epochs", "batch_size", "lr", "seed")
@@ -20,7 +22,7 @@ def params(fig: str, scale: str) -> dict:
 def test_p2_reads_h8s_networks(scale):
     h8, p2 = params("hacohen2020/h8", scale), params("pliushch2022/p2", scale)
     assert {k: p2["h8"][k] for k in H8_KEYS} == {k: h8[k] for k in H8_KEYS}
-    assert analysis.random_labels_spec(p2["h8"]) == analysis.random_labels_spec(h8)
+    assert hacohen_specs.random_labels_spec(p2["h8"]) == hacohen_specs.random_labels_spec(h8)
 
 
 @pytest.mark.parametrize("fig", ["p4", "p5", "p7"])

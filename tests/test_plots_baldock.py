@@ -5,22 +5,22 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from replicate import plots
+from replicate.baldock2021 import plots as baldock_plots
 
 
 def test_nearest_points_skips_nan_and_keeps_index_order_on_ties():
     values = np.array([0.0, 0.0, 2.0, np.nan, 1.1, 0.9, 0.0])
-    got = plots.nearest_points(values, [0, 1, 5], 2)
+    got = baldock_plots.nearest_points(values, [0, 1, 5], 2)
     assert got[0].tolist() == [0, 1]
     assert sorted(got[1].tolist()) == [4, 5]
     assert got[5].tolist() == [2, 4] or got[5].tolist() == [2, 5]  # 2.0 first, then 1.1
     assert 3 not in np.concatenate(list(got.values()))
-    assert len(plots.nearest_points(np.array([np.nan, 1.0]), [0], 5)[0]) == 1
+    assert len(baldock_plots.nearest_points(np.array([np.nan, 1.0]), [0], 5)[0]) == 1
 
 
 def test_depth_distributions_drop_missing_depths_and_normalise():
     d = np.array([[0, 0, 1, -1], [2, 0, -1, -1]])
-    fig = plots.depth_distributions({"mlp": {"clean": d, "noisy": np.array([3.0, np.nan, 1.0])}}, {"mlp": 4})
+    fig = baldock_plots.depth_distributions({"mlp": {"clean": d, "noisy": np.array([3.0, np.nan, 1.0])}}, {"mlp": 4})
     ax = fig.axes[0]
     heights = ax.patches[0].get_data()[0] if hasattr(ax.patches[0], "get_data") else None
     if heights is not None:
@@ -33,7 +33,7 @@ def test_depth_distributions_drop_missing_depths_and_normalise():
 def test_hist2d_panels_counts_finite_pairs_only():
     x = np.array([0.1, 0.2, np.nan, 0.9])
     y = np.array([0.5, 0.5, 0.1, np.nan])
-    fig = plots.hist2d_panels(
+    fig = baldock_plots.hist2d_panels(
         {"a": {"x": x, "y": y, "xbins": np.linspace(0, 1, 5), "ybins": np.linspace(0, 1, 5), "xlabel": "x", "ylabel": "y", "note": "rho", "diagonal": True,
                "lines": {"p5": (np.array([0.2]), np.array([0.4]))}}},
     )
@@ -43,17 +43,17 @@ def test_hist2d_panels_counts_finite_pairs_only():
 
 
 def test_other_figures_draw():
-    f1 = plots.depth_markers({"t": {"a": (np.array([0, 1]), np.array([0.9, 0.5]), np.array([0.8, 0.2]))}}, {"t": "accuracy"})
-    f2 = plots.spearman_matrices(["a", "b"], {"train": np.array([[1.0, 0.5], [0.5, np.nan]])})
+    f1 = baldock_plots.depth_markers({"t": {"a": (np.array([0, 1]), np.array([0.9, 0.5]), np.array([0.8, 0.2]))}}, {"t": "accuracy"})
+    f2 = baldock_plots.spearman_matrices(["a", "b"], {"train": np.array([[1.0, 0.5], [0.5, np.nan]])})
     imgs = np.zeros((3, 1, 8, 8), np.uint8)
-    f3 = plots.image_rows({"row 1": imgs, "row 2": imgs[:1]}, {"row 1": ["x", "y", "z"]})
+    f3 = baldock_plots.image_rows({"row 1": imgs, "row 2": imgs[:1]}, {"row 1": ["x", "y", "z"]})
     assert len(f3.axes) == 6
     for f in (f1, f2, f3):
         plt.close(f)
 
 
 def test_fraction_edges_centre_each_fraction_in_its_own_bin():
-    e = plots.fraction_edges(4)
+    e = baldock_plots.fraction_edges(4)
     counts = np.histogram(np.arange(5) / 4, bins=e)[0]
     assert counts.tolist() == [1, 1, 1, 1, 1]
     assert e[0] < 0 < e[1] and e[-2] < 1 < e[-1]

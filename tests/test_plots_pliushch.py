@@ -3,26 +3,28 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np
 
-from replicate import agreement, plots
+from replicate import plotting
+from replicate.pliushch2022 import agreement
+from replicate.pliushch2022 import plots as pliushch_plots
 
 CORRECT = np.random.default_rng(0).random((4, 3, 50)) < np.array([0.1, 0.6, 0.9])[None, :, None]
 
 
 def test_agreement_curves_one_panel_per_entry_and_shared_legend():
     c = agreement.curves(CORRECT)
-    fig = plots.agreement_curves({"a": (np.arange(3), c), "b": (np.arange(3), c), "c": (np.arange(3), c)}, ncols=2)
+    fig = pliushch_plots.agreement_curves({"a": (np.arange(3), c), "b": (np.arange(3), c), "c": (np.arange(3), c)}, ncols=2)
     assert sum(ax.get_visible() for ax in fig.axes) == 3
     assert len(fig.legends) == 1
 
 
 def test_repeat_bands_and_pabak():
     rep = agreement.repeat_curves(CORRECT, 2)
-    fig = plots.repeat_bands(np.arange(3), {"train": rep, "test": rep})
+    fig = pliushch_plots.repeat_bands(np.arange(3), {"train": rep, "test": rep})
     assert len(fig.axes) == 2 and "2 repeats" in fig.axes[0].get_title()
-    fig = plots.pabak_curves(np.arange(3), {"train": agreement.curves(CORRECT)}, plots.COLORS)
+    fig = pliushch_plots.pabak_curves(np.arange(3), {"train": agreement.curves(CORRECT)}, plotting.COLORS)
     assert len(fig.axes[0].lines) == 3  # PABAK, TPa and the zero line
 
 
 def test_agreement_vs_statistics_brackets_weak_correlations():
-    fig = plots.agreement_vs_statistics(np.arange(5), np.linspace(0, 1, 5), {"s": np.arange(5.0)}, {"s": (0.5, 0.01)}, 1)
+    fig = pliushch_plots.agreement_vs_statistics(np.arange(5), np.linspace(0, 1, 5), {"s": np.arange(5.0)}, {"s": (0.5, 0.01)}, 1)
     assert "[0.50]" in fig.axes[0].get_title()

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from replicate import bench, models, probes, runs
+from replicate.baldock2021 import difficulty
 from replicate.bench import knn as bench_knn, probes as bench_probes
 from replicate.store import Store
 from replicate.train import TrainConfig
@@ -63,7 +64,7 @@ def test_layer_predictions_on_separated_clusters_and_exclusion():
     preds, votes = probes.layer_predictions(acts, y, acts, k=5, n_classes=3, exclude=np.arange(60))
     assert preds.shape == (2, 60) and (preds == y).all()
     assert votes.shape == (2, 60, 3) and (votes.sum(-1) == 5).all()
-    assert (probes.vote_fraction(votes, y) == 1).all()
+    assert (probes.vote_share(votes, y) == 1).all()
 
     index = {"a": np.array([[0.0], [0.1], [0.2], [5.0]], np.float32)}
     labels = np.array([0, 0, 0, 1])
@@ -137,7 +138,7 @@ def test_member_projection_agreement(trained):
 
 def test_iteration_learned_rescaled_to_the_95th_percentile(trained):
     rec, _ = trained
-    it = probes.iteration_learned(rec, "train")
+    it = difficulty.scaled_iteration_learned(rec, "train")
     assert it.shape == (2, 200) and it.min() >= 0
     assert np.allclose(np.percentile(it, 95, axis=1), 1.0)
 

@@ -26,7 +26,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_every_notebook_has_parameter_files_and_a_catalogue_entry():
-    from replicate import catalogue, pipeline
+    from replicate.book import catalogue, pipeline
 
     nbs = pipeline.notebooks(ROOT)
     assert nbs

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from replicate import analysis, runs
+from replicate import curves, runs
+from replicate.hacohen2020 import analysis
 from replicate.train import TrainConfig, train_ensemble
 
 
@@ -25,7 +26,7 @@ def test_consistency_by_epoch_and_accuracy():
     labels = np.array([0, 1, 2])
     preds = np.array([[[1, 1, 1], [0, 1, 0]], [[0, 0, 0], [0, 1, 2]]])  # 2 models, 2 checkpoints, 3 examples
     rec = fake_record(preds, labels)
-    assert np.allclose(analysis.consistency_by_epoch(rec, "train"), [[0.5, 0.5, 0.0], [1.0, 1.0, 0.5]])
+    assert np.allclose(curves.consistency_by_epoch(rec, "train"), [[0.5, 0.5, 0.0], [1.0, 1.0, 0.5]])
     assert np.allclose(rec.accuracy("train"), [[1 / 3, 2 / 3], [1 / 3, 1.0]])
 
 
@@ -35,12 +36,12 @@ def test_independent_baseline_matches_accuracy_but_not_order():
     easy = np.arange(4000) < 2000
     preds = np.where(easy, labels, (labels + 1) % 10)[None, None].repeat(8, 0)  # 8 identical models
     rec = fake_record(preds, labels, 10)
-    ours = analysis.consistency_by_epoch(rec, "train")
-    indep = analysis.independent_consistency_by_epoch(rec, "train")
+    ours = curves.consistency_by_epoch(rec, "train")
+    indep = curves.independent_consistency_by_epoch(rec, "train")
     assert ours.mean() == pytest.approx(indep.mean(), abs=0.02)
-    assert analysis.bimodality_by_epoch(ours)[0] == pytest.approx(0.0, abs=1e-9)
+    assert curves.bimodality_by_epoch(ours)[0] == pytest.approx(0.0, abs=1e-9)
     # independent models: a binomial, whose measure is 2 - 2/N
-    assert analysis.bimodality_by_epoch(indep)[0] == pytest.approx(2 - 2 / 8, abs=0.15)
+    assert curves.bimodality_by_epoch(indep)[0] == pytest.approx(2 - 2 / 8, abs=0.15)
 
 
 def test_full_batch_gradient_descent_with_zero_hinge_trains():
@@ -82,7 +83,7 @@ def test_consensus_by_epoch_and_random_baseline():
     labels = np.array([0, 1, 2])
     preds = np.array([[[1, 1, 1], [0, 1, 0]], [[1, 0, 2], [0, 2, 2]], [[1, 2, 0], [0, 1, 2]]])  # 3 models
     rec = fake_record(preds, labels)
-    assert np.allclose(analysis.consensus_by_epoch(rec, "train"), [[1, 1 / 3, 1 / 3], [1, 2 / 3, 2 / 3]])
+    assert np.allclose(curves.consensus_by_epoch(rec, "train"), [[1, 1 / 3, 1 / 3], [1, 2 / 3, 2 / 3]])
     rand = analysis.random_consensus(3, 10, 5000, seed=0)
     # three uniform voters over 10 labels: all differ w.p. 0.72 (consensus 1/3), all agree w.p. 0.01
     assert np.mean(rand == 1 / 3) == pytest.approx(0.72, abs=0.02)

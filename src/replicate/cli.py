@@ -61,15 +61,27 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; a bad figure, scale, parameter or data set is one line on stderr and exit code 2."""
     args = _parser().parse_args(argv)
+    from .book.pipeline import ParameterError
+    from .data import DataError
+
+    try:
+        return _command(args)
+    except (ParameterError, DataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "run":
-        from . import pipeline
+        from .book import pipeline
 
         overrides = {name: yaml.safe_load(value) for name, value in args.p}
         out = pipeline.run(args.figure, overrides, [Path(f) for f in args.f], args.scale)
         print(f"executed notebook: {out}\nrebuild the HTML with: replicate book")
     elif args.command == "book":
-        from . import pipeline
+        from .book import pipeline
 
         html = pipeline.book(force=args.force, build=not args.no_build)
         print(f"book: {html / 'index.html'}")
@@ -81,15 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         from . import data
 
         for name in args.names:
-            try:
-                for split in ("train", "test"):
-                    a = data.load(name, split, root=args.root)
-                    print(f"{name} {split}: {len(a.y)} examples, shape {a.x.shape[1:]}, {a.n_classes} classes")
-            except data.DataError as e:
-                print(f"error: {e}", file=sys.stderr)
-                return 2
+            for split in ("train", "test"):
+                a = data.load(name, split, root=args.root)
+                print(f"{name} {split}: {len(a.y)} examples, shape {a.x.shape[1:]}, {a.n_classes} classes")
     elif args.command == "prepare":
-        from . import pipeline
+        from .book import pipeline
 
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)

@@ -1,25 +1,41 @@
 """Per-example learning metrics from Hacohen 2020, Baldock 2021 and Pliushch 2022.
 
-Pure numpy (faiss only inside `knn_predict`). `preds` is an int array
-(n_models, n_examples) of predicted labels and `labels` is (n_examples,).
+Pure numpy and scipy (faiss only inside `knn_predict`). `preds` is an int array
+(n_models, n_examples) of predicted labels and `labels` is (n_examples,). Where only some
+models count for some examples (a 90:10 ensemble's held-out members, say), `mask`, bool like
+`preds`, says which; an example no model counts for gets nan.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import stats
 
 _KNN_CHUNK = 4096
 
 
-def _vote_counts(preds: ArrayLike, n_classes: int) -> NDArray[np.int64]:
-    """(n_examples, n_classes) number of models voting for each class."""
+def vote_counts(preds: ArrayLike, n_classes: int, mask: ArrayLike | None = None) -> NDArray[np.int64]:
+    """(n_examples, n_classes) number of (counting) models voting for each class."""
     preds = np.asarray(preds)
     if preds.size and (preds.min() < 0 or preds.max() >= n_classes):
         raise ValueError(f"predictions must lie in [0, {n_classes})")
     n = preds.shape[1]
     flat = (np.arange(n) * n_classes + preds).ravel()
+    if mask is not None:
+        flat = flat[np.asarray(mask, dtype=bool).ravel()]
     return np.bincount(flat, minlength=n * n_classes).reshape(n, n_classes)
+
+
+def _share(count: NDArray, preds: NDArray, mask: ArrayLike | None) -> NDArray[np.float64]:
+    """``count`` (..., n) over the number of counting models: all of them, or those ``mask`` selects
+    (nan where none does)."""
+    if mask is None:
+        return count / preds.shape[0]
+    n = np.asarray(mask, dtype=bool).sum(axis=0)
+    return np.where(n > 0, count / np.maximum(n, 1), np.nan)
 
 
 def _start_of_final_run(states: ArrayLike, target: ArrayLike) -> NDArray[np.int64]:
@@ -30,37 +46,43 @@ def _start_of_final_run(states: ArrayLike, target: ArrayLike) -> NDArray[np.int6
     return np.where(match[-1], start, -1).astype(np.int64)
 
 
-def consistency(preds: ArrayLike, labels: ArrayLike) -> NDArray[np.float64]:
-    """Fraction of models predicting the true label (Hacohen 2020 consistency score)."""
-    return (np.asarray(preds) == np.asarray(labels)[None, :]).mean(axis=0)
+def consistency(preds: ArrayLike, labels: ArrayLike, mask: ArrayLike | None = None) -> NDArray[np.float64]:
+    """Fraction of models predicting the true label (Hacohen 2020 consistency score; Baldock 2021
+    Eq. 1). ``preds`` may carry more axes after the first, e.g. (n_models, n_epochs, n) gives
+    (n_epochs, n)."""
+    hit = np.asarray(preds) == np.asarray(labels)[None, :]
+    if mask is None:
+        return hit.mean(axis=0)
+    return _share((hit & np.asarray(mask, dtype=bool)).sum(axis=0), hit, mask)
 
 
 def consensus(preds: ArrayLike, n_classes: int) -> NDArray[np.float64]:
     """Largest fraction of models agreeing on one label, right or wrong (Hacohen 2020 consensus)."""
     preds = np.asarray(preds)
-    return _vote_counts(preds, n_classes).max(axis=1) / preds.shape[0]
+    return vote_counts(preds, n_classes).max(axis=1) / preds.shape[0]
 
 
-def consensus_class(preds: ArrayLike, labels: ArrayLike, n_classes: int) -> NDArray[np.int64]:
+def consensus_class(preds: ArrayLike, labels: ArrayLike, n_classes: int, mask: ArrayLike | None = None) -> NDArray[np.int64]:
     """Majority-vote label (Baldock 2021 A.6.2/A.6.3).
 
-    Ties go to the true label when it is among the tied classes, else to the lowest tied index.
+    Ties go to the true label when it is among the tied classes, else to the lowest tied index
+    (with no counting model every class is tied: the label).
     """
     labels = np.asarray(labels)
-    counts = _vote_counts(preds, n_classes)
+    counts = vote_counts(preds, n_classes, mask)
     label_is_top = counts[np.arange(labels.size), labels] == counts.max(axis=1)
     return np.where(label_is_top, labels, counts.argmax(axis=1)).astype(np.int64)
 
 
-def consensus_consistency(preds: ArrayLike, labels: ArrayLike, n_classes: int) -> NDArray[np.float64]:
-    """Fraction of models predicting the consensus class (Baldock 2021 A.6.3)."""
-    return consistency(preds, consensus_class(preds, labels, n_classes))
+def consensus_consistency(preds: ArrayLike, labels: ArrayLike, n_classes: int, mask: ArrayLike | None = None) -> NDArray[np.float64]:
+    """Fraction of models predicting the consensus class (Baldock 2021 Eq. 2, A.6.3)."""
+    return consistency(preds, consensus_class(preds, labels, n_classes, mask), mask)
 
 
-def prediction_entropy(preds: ArrayLike, n_classes: int) -> NDArray[np.float64]:
+def prediction_entropy(preds: ArrayLike, n_classes: int, mask: ArrayLike | None = None) -> NDArray[np.float64]:
     """Entropy in nats of the per-example histogram of model votes (Baldock 2021 C.2)."""
     preds = np.asarray(preds)
-    p = _vote_counts(preds, n_classes) / preds.shape[0]
+    p = _share(vote_counts(preds, n_classes, mask), preds, None if mask is None else np.asarray(mask)[..., None])
     return -np.sum(p * np.log(np.where(p > 0, p, 1.0)), axis=1)
 
 
@@ -132,10 +154,13 @@ def accessibility(consistency_by_epoch: ArrayLike) -> NDArray[np.float64]:
 def iteration_learned(history: ArrayLike, final: ArrayLike | None = None) -> NDArray[np.int64]:
     """First checkpoint from which the prediction always equals `final` (Baldock 2021 Sec 3.2).
 
-    `history` is (n_checkpoints, n) with checkpoint 0 the initialisation; `final` defaults
-    to `history[-1]`. 0 if always equal, -1 where the last checkpoint differs from `final`.
+    `history` is (n_checkpoints, n) with checkpoint 0 the initialisation, or (n_models,
+    n_checkpoints, n) for each model at once; `final` defaults to the last checkpoint. 0 if always
+    equal, -1 where the last checkpoint differs from `final`.
     """
     history = np.asarray(history)
+    if history.ndim == 3:
+        return np.stack([iteration_learned(h, final) for h in history])
     return _start_of_final_run(history, history[-1] if final is None else final)
 
 
@@ -196,10 +221,32 @@ def knn_predict(
 
 
 def output_margin(logits: ArrayLike) -> NDArray[np.float64]:
-    """Largest minus second-largest logit per example, a confidence measure; logits (n, n_classes)."""
+    """Largest minus second-largest logit per example (Baldock 2021 Sec. 3.3); logits (..., n,
+    n_classes) with any leading axes (e.g. one per model)."""
     logits = np.asarray(logits, dtype=np.float64)
-    top2 = np.partition(logits, logits.shape[1] - 2, axis=1)[:, -2:]
-    return top2[:, 1] - top2[:, 0]
+    top2 = np.partition(logits, logits.shape[-1] - 2, axis=-1)[..., -2:]
+    return top2[..., 1] - top2[..., 0]
+
+
+class Correlation(NamedTuple):
+    r: float
+    p: float
+
+
+def correlation(a: ArrayLike, b: ArrayLike, method: str = "pearson", mask: ArrayLike | None = None) -> Correlation:
+    """Pearson or Spearman correlation and its two-sided p-value over the pairs where both values are
+    finite (and ``mask`` is True); (nan, nan) with fewer than 3 such pairs or a constant side."""
+    fns = {"pearson": stats.pearsonr, "spearman": stats.spearmanr}
+    if method not in fns:
+        raise ValueError(f"method={method!r} is not allowed; choose one of: {', '.join(fns)}")
+    a, b = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
+    ok = np.isfinite(a) & np.isfinite(b)
+    if mask is not None:
+        ok &= np.asarray(mask, dtype=bool).ravel()
+    if ok.sum() < 3 or np.ptp(a[ok]) == 0 or np.ptp(b[ok]) == 0:
+        return Correlation(float("nan"), float("nan"))
+    res = fns[method](a[ok], b[ok])
+    return Correlation(float(res.statistic), float(res.pvalue))
 
 
 def match_epochs_by_accuracy(acc_a: ArrayLike, acc_b: ArrayLike, tol: float = 0.01) -> list[tuple[int, int]]:

@@ -28,7 +28,8 @@ from tqdm import tqdm
 from . import data, metrics, models, provenance
 from .runs import DataSpec, Record, views
 from .store import Store, key as store_key
-from .train import _normaliser, to_tensor
+from . import train
+from .train import to_tensor
 
 VERSION = "probes-1"
 SPLITS = ("train", "test")
@@ -55,7 +56,7 @@ def datasets(record: Record) -> dict[str, data.Arrays]:
 
 def normaliser(record: Record) -> Norm:
     """Per-channel (mean, std, scale) of the record's training set, as training standardised its inputs."""
-    return _normaliser(datasets(record)["train"].x)
+    return train.normaliser(datasets(record)["train"].x)
 
 
 def member_net(record: Record, i: int, device: str | torch.device | None = None) -> models.Probed:
@@ -186,11 +187,12 @@ def layer_predictions(
     return np.stack(preds), np.stack(votes)
 
 
-def vote_fraction(votes: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """(L, n) fraction of the k neighbours voting for ``classes`` (n,) or (L, n): probe confidence."""
-    classes = np.broadcast_to(np.asarray(classes), votes.shape[:2])
-    picked = np.take_along_axis(votes, classes[..., None].astype(np.int64), axis=-1)[..., 0]
-    return (picked / votes.sum(-1)).astype(np.float32)
+def vote_share(votes: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """(..., n) share of the neighbour votes (..., n, C) that go to ``classes`` (n,): the probe's
+    confidence in that class (Baldock Fig. 8, and the stored probe confidences)."""
+    votes = np.asarray(votes)
+    idx = np.broadcast_to(np.asarray(classes, dtype=np.int64), votes.shape[:-1])[..., None]
+    return np.take_along_axis(votes, idx, -1)[..., 0] / np.maximum(votes.sum(-1), 1)
 
 
 def projection_agreement(
@@ -280,13 +282,7 @@ class Probes:
 
     def output_margin(self, split: str = "test") -> np.ndarray:
         """(M, n) largest minus second-largest logit (Baldock Sec. 3.3)."""
-        return output_margins(self.logits(split))
-
-
-def output_margins(logits: np.ndarray) -> np.ndarray:
-    """Output margin (Baldock Sec. 3.3) of logits (..., n, C), over any leading axes."""
-    logits = np.asarray(logits)
-    return metrics.output_margin(logits.reshape(-1, logits.shape[-1])).reshape(logits.shape[:-1])
+        return metrics.output_margin(self.logits(split))
 
 
 def _probe_member(record: Record, i: int, k: int, probe_dim: int | None, seed: int, splits: Sequence[str], device, batch: int):
@@ -308,8 +304,8 @@ def _probe_member(record: Record, i: int, k: int, probe_dim: int | None, seed: i
             f"net_pred/{split}": net_pred.astype(np.int16),
             f"logits/{split}": z,
             f"depth/{split}": depth.astype(np.int16),
-            f"confidence/{split}": vote_fraction(votes, preds),
-            f"label_confidence/{split}": vote_fraction(votes, sets[split].y),
+            f"confidence/{split}": vote_share(votes, preds).astype(np.float32),
+            f"label_confidence/{split}": vote_share(votes, sets[split].y).astype(np.float32),
         }
         meta[f"undefined/{split}"] = float(np.mean(depth < 0))
         if f"preds/{split}" in record.arrays:
@@ -348,13 +344,12 @@ def probe_ensemble(
     done = []
     for i in tqdm(members, desc="k-NN probes", unit="member", disable=None if progress is None else not progress, leave=False):
         key = member_key(record, i, k, probe_dim, seed, splits)
-        hit = store.load("probes", key)
-        if hit is None:
+
+        def compute() -> tuple[dict[str, np.ndarray], dict]:
             arrays, meta = _probe_member(record, i, k, probe_dim, seed, splits, device, batch)
-            meta |= {"key": key, "ensemble": record.key, "member": i, "k": k, "probe_dim": probe_dim, "seed": seed, **provenance.info()}
-            store.save("probes", key, arrays, meta)
-            hit = arrays, meta
-        done.append(hit)
+            return arrays, meta | {"key": key, "ensemble": record.key, "member": i, "k": k, "probe_dim": probe_dim, "seed": seed, **provenance.info()}
+
+        done.append(store.cached("probes", key, compute))
     stacked = {name: np.stack([a[name] for a, _ in done]) for name in done[0][0]}
     metas = [m for _, m in done]
     return Probes(record.key, members, tuple(metas[0]["layers"]), record.masks[list(members)], stacked, metas)
@@ -396,21 +391,12 @@ def input_margins(
     out = []
     for i in tqdm(members, desc="input margins", unit="member", disable=None if progress is None else not progress, leave=False):
         key = store_key("input_margin", {"ensemble": record.key, "member": i, "split": split}, VERSION)
-        hit = store.load("input_margin", key)
-        if hit is None:
+
+        def compute() -> tuple[dict[str, np.ndarray], dict]:
             margin = input_margin(member_net(record, i, device), datasets(record)[split].x, batch, normaliser(record))
-            hit = {"margin": margin}, {"key": key, "ensemble": record.key, "member": i, "split": split, **provenance.info()}
-            store.save("input_margin", key, *hit)
-        out.append(hit[0]["margin"])
+            return {"margin": margin}, {"key": key, "ensemble": record.key, "member": i, "split": split, **provenance.info()}
+
+        out.append(store.cached("input_margin", key, compute)[0]["margin"])
     return np.stack(out)
 
 
-def iteration_learned(record: Record, split: str = "train") -> np.ndarray:
-    """(N, n) iteration learned (Baldock Sec. 3.2) from each member's per-epoch predictions,
-    rescaled per member so its 95th percentile is 1 and initialisation 0 (footnote 6).
-
-    Every point of ``split`` counts, trained on or held out (the record's predictions cover both);
-    the resolution is the record's checkpoints (epochs), not SGD steps."""
-    learned = np.stack([metrics.iteration_learned(h) for h in record.preds(split)]).astype(np.float64)
-    scale = np.percentile(learned, 95, axis=1, keepdims=True)
-    return learned / np.where(scale > 0, scale, 1.0)

@@ -1,4 +1,5 @@
-"""Get or compute: ensemble specs -> run store -> training -> :class:`Record`.
+"""Get or compute: ensemble specs -> run store -> training -> :class:`Record`; and the image
+statistics of a data set (Pliushch App. D), computed once per data view.
 
 Two notebooks asking for the same spec share one store entry; an interrupted training run
 resumes from its last completed epoch.
@@ -11,8 +12,9 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
-from . import data, provenance
+from . import data, imagestats, provenance
 from .store import Store, key as store_key
 from .train import State, TrainConfig, resolve_engine, train_ensemble
 
@@ -193,9 +195,11 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
     store = store or Store()
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     k = spec.key(dev)
-    hit = store.load("ensemble", k)
-    if hit is not None:
-        return Record(spec, k, *hit)
+    return Record(spec, k, *store.cached("ensemble", k, lambda: _train(spec, k, store, dev, progress)))
+
+
+def _train(spec: EnsembleSpec, k: str, store: Store, dev: torch.device, progress: bool | None) -> tuple[dict[str, np.ndarray], dict]:
+    """Train the ensemble of ``spec`` (resuming from its checkpoint): its arrays and metadata."""
     train, test, masks = views(spec.data, spec.train.n_models)
     evals = {"train": train} if spec.data.eval_train else {}
     evals |= {"test": test, **ood_sets(spec.data, test)}
@@ -230,6 +234,67 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
         "resumed_from_epoch": ck["epoch"] if ck else 0,
         **provenance.info(),
     }
-    arrays = _arrays(train, evals, masks, state, spec.train.keep_weights)
-    store.save("ensemble", k, arrays, meta)
-    return Record(spec, k, arrays, meta)
+    return _arrays(train, evals, masks, state, spec.train.keep_weights), meta
+
+
+# --- Image statistics of a whole data set, kept in the run store ---
+
+IMAGESTATS = "imagestats"
+IMAGESTATS_VERSION = "1"
+"""The run-store kind of the image statistics (Pliushch App. D) and the version of their code."""
+
+
+def imagestats_spec(dataset: str, split: str = "train", n: int | None = None, seed: int = 0, **params) -> dict:
+    """Everything that determines the statistics: the data view and every parameter, defaults filled in."""
+    unknown = set(params) - set(imagestats.DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown image-statistics parameters {sorted(unknown)}; the parameters are {sorted(imagestats.DEFAULTS)}.")
+    values = {**imagestats.DEFAULTS, **params}
+    return {"dataset": dataset, "split": split, "n": n, "seed": seed, **{p: _typed(p, v) for p, v in values.items()}}
+
+
+def imagestats_entry(dataset: str, split: str = "train", n: int | None = None, seed: int = 0, **params) -> str:
+    """The run-store entry ("imagestats/<key>") of these statistics, for provenance."""
+    return f"{IMAGESTATS}/{store_key(IMAGESTATS, imagestats_spec(dataset, split, n, seed, **params), IMAGESTATS_VERSION)}"
+
+
+def _typed(name: str, value) -> int | float:
+    """`value` as its default's type, so that scale=500 and scale=500.0 share a key."""
+    kind = type(imagestats.DEFAULTS[name])
+    if kind is int and value != int(value):
+        raise ValueError(f"{name} must be a whole number; got {value}.")
+    return kind(value)
+
+
+def images(a: data.Arrays) -> np.ndarray:
+    """The data set's original uint8 images, channels last (N x H x W x C) as imagestats expects."""
+    return np.moveaxis(a.x, 1, -1)
+
+
+def image_stats(
+    dataset: str,
+    split: str = "train",
+    n: int | None = None,
+    seed: int = 0,
+    store: Store | None = None,
+    progress: bool | None = None,
+    **params,
+) -> dict[str, np.ndarray]:
+    """The four statistics (imagestats.STATS) and "ids" of every image of the view, from the store or computed.
+
+    `n` takes a stratified subset (data.subset with `seed`); `params` override imagestats.DEFAULTS."""
+    s = imagestats_spec(dataset, split, n, seed, **params)
+    k = store_key(IMAGESTATS, s, IMAGESTATS_VERSION)
+    store = store or Store()
+
+    def compute() -> tuple[dict[str, np.ndarray], dict]:
+        a = data.load(dataset, split, seed=seed)
+        if n is not None:
+            a = data.subset(a, n, seed)
+        start = time.perf_counter()
+        with tqdm(total=len(a), desc=f"image statistics of {dataset}/{split}", unit="image", leave=False, disable=None if progress is None else not progress) as bar:
+            stats = imagestats.all_stats(images(a), progress=bar.update, **{p: s[p] for p in imagestats.DEFAULTS})
+        meta = {"spec": s, "key": k, "version": IMAGESTATS_VERSION, "seconds": round(time.perf_counter() - start, 2), **provenance.info()}
+        return {**stats, "ids": np.asarray(a.ids)}, meta
+
+    return store.cached(IMAGESTATS, k, compute)[0]

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,15 @@ class Store:
             shutil.rmtree(d, ignore_errors=True)
             print(f"store: removed corrupt entry {kind}/{key} ({e}); recomputing")
             return None
+
+    def cached(self, kind: str, key: str, compute: Callable[[], tuple[dict[str, np.ndarray], dict]]) -> tuple[dict[str, np.ndarray], dict]:
+        """The entry ``kind/key``: read from the store, or made by ``compute()`` (arrays, metadata) and
+        saved; every cached computation of the project goes through here."""
+        hit = self.load(kind, key)
+        if hit is None:
+            hit = compute()
+            self.save(kind, key, *hit)
+        return hit
 
     def save(self, kind: str, key: str, arrays: dict[str, np.ndarray], meta: dict) -> Path:
         """Write the entry in a temporary folder, then move it into place in one rename."""

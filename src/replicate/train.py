@@ -124,7 +124,9 @@ def _seed(*parts: int) -> int:
     return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])
 
 
-def _normaliser(x_train: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def normaliser(x_train: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Per-channel (mean, std, scale) of a training set (N, C, H, W): how the engine standardises
+    every input, so probes and benchmarks rebuild a member's inputs the same way."""
     scale = 255.0 if x_train.dtype == np.uint8 else 1.0
     axes = (0, 2, 3)
     mean = x_train.mean(axis=axes, dtype=np.float64) / scale
@@ -359,7 +361,7 @@ def train_ensemble(
     masks = np.ones((cfg.n_models, len(y_train)), bool) if masks is None else np.asarray(masks, bool)
     if masks.shape != (cfg.n_models, len(y_train)):
         raise ValueError(f"masks has shape {masks.shape}; expected (n_models, n_train) = {(cfg.n_models, len(y_train))}")
-    norm = _normaliser(x_train)
+    norm = normaliser(x_train)
     xt, yt = to_tensor(x_train, norm, device), torch.tensor(np.asarray(y_train), dtype=torch.long, device=device)
     xe = {k: to_tensor(v, norm, device) for k, v in evals.items()}
     members = build_members(cfg, x_train.shape[1:], n_classes, engine, device)

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.fft import dctn
 
 from .. import data, imagestats
-from ..imagestats_cache import images
+from ..runs import images
 
 
 def entropy_loop(img: np.ndarray, window: int = imagestats.WINDOW) -> float:

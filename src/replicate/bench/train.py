@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.flop_counter import FlopCounterMode
 
 from .. import bench, models
-from ..train import TrainConfig, _normaliser, build_members, to_tensor, train_ensemble
+from ..train import TrainConfig, build_members, normaliser, to_tensor, train_ensemble
 
 
 def forward_flops(cfg: TrainConfig, in_shape, n_classes: int) -> int:
@@ -28,7 +28,7 @@ def forward_flops(cfg: TrainConfig, in_shape, n_classes: int) -> int:
 def plain_loop(cfg: TrainConfig, x: np.ndarray, y: np.ndarray, x_test: np.ndarray) -> list[np.ndarray]:
     """The baseline: each model trained in turn with a DataLoader and evaluated, in batches of
     the training batch size, at initialisation and after every epoch (the same work as ours)."""
-    norm = _normaliser(x)
+    norm = normaliser(x)
     xt, xe = to_tensor(x, norm, torch.device("cpu")), to_tensor(x_test, norm, torch.device("cpu"))
     yt = torch.as_tensor(y)
     preds = []

@@ -1,7 +1,10 @@
-"""Claim verdicts: a table in the notebook, glued values for the book text, ``claims.json``.
+"""The claims engine: claim declarations, verdicts, and their report (a table in the notebook,
+glued values for the book text, ``claims.json``).
 
-A notebook passes, for every claim of its catalogue entry, our value and whether the claim
-holds, both computed from the data; the verdict follows from that, never typed in.
+Each paper declares its figures' claims in ``<paper>/claims.py`` with :class:`Figure` and
+:class:`ClaimSpec`. A notebook passes, for every claim of its figure, our value and whether the
+claim holds, both computed from the data; the verdict follows from that, never typed in. The
+engine knows numbers, not papers.
 """
 
 from __future__ import annotations
@@ -13,10 +16,32 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import catalogue
 from .store import project_root
 
 VERDICTS = ("replicated", "not replicated", "inconclusive")
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    """A claim as declared: its id, its statement and the paper's value (None if it gives none)."""
+
+    id: str
+    statement: str
+    paper: float | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure notebook's declaration: ``<paper>/<id>``, its title and the claims it checks."""
+
+    id: str
+    title: str
+    claims: tuple[ClaimSpec, ...]
+
+
+def figures(*declared: Figure) -> dict[str, Figure]:
+    """{figure id: figure} of a paper's declarations, in the order given."""
+    return {f.id: f for f in declared}
 
 
 @dataclass(frozen=True)
@@ -83,19 +108,18 @@ def _outputs(fig: str, claims: list[Claim]) -> list[dict]:
     return [table, *glued]
 
 
-def reference_outputs(fig: str) -> list[dict]:
-    """The shape of ``report``'s outputs for ``fig`` with placeholder values: the nbval
+def reference_outputs(spec: Figure) -> list[dict]:
+    """The shape of ``report``'s outputs for ``spec`` with placeholder values: the nbval
     reference of a notebook's claims cell (values and verdicts are sanitised away)."""
-    spec = catalogue.figure(fig)
-    return _outputs(fig, [Claim(c.id, c.statement, c.paper, math.nan, "inconclusive") for c in spec.claims])
+    return _outputs(spec.id, [Claim(c.id, c.statement, c.paper, math.nan, "inconclusive") for c in spec.claims])
 
 
-def report(fig: str, results: dict[str, tuple[float, bool | None]], root: str | Path | None = None) -> None:
-    """Report every claim of ``fig``: ``results`` maps claim id -> (our value, holds).
+def report(spec: Figure, results: dict[str, tuple[float, bool | None]], root: str | Path | None = None) -> None:
+    """Report every claim of the figure ``spec``: ``results`` maps claim id -> (our value, holds).
 
     Displays the table, glues ``<id>_<claim>`` values for the book text and writes
     ``results/<paper>/<id>/claims.json``. Missing or unknown claim ids are an error."""
-    spec = catalogue.figure(fig)
+    fig = spec.id
     expected = [c.id for c in spec.claims]
     if sorted(results) != sorted(expected):
         raise ValueError(f"claims for {fig} must be exactly {expected}; got {sorted(results)}")

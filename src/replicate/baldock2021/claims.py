@@ -1,9 +1,10 @@
 """Claims of Baldock, Maennel, Neyshabur 2021 (rows b1-b9 of FIGURES.md)."""
 
-from .base import ClaimSpec, Figure
+from ..verdicts import ClaimSpec, Figure, figures
 
-FIGURES: dict[str, Figure] = {
-    "baldock2021/b1": Figure(
+FIGURES: dict[str, Figure] = figures(
+    Figure(
+        "baldock2021/b1",
         "Prediction depth histograms per data set and architecture",
         (
             ClaimSpec(
@@ -18,7 +19,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "baldock2021/b2": Figure(
+    Figure(
+        "baldock2021/b2",
         "Consistency of prediction depth across architectures and seeds",
         (
             ClaimSpec(
@@ -39,7 +41,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "baldock2021/b3": Figure(
+    Figure(
+        "baldock2021/b3",
         "Consistency score against prediction depth",
         (
             ClaimSpec(
@@ -55,7 +58,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "baldock2021/b4": Figure(
+    Figure(
+        "baldock2021/b4",
         "Consensus-consistency and accuracy against prediction depth",
         (
             ClaimSpec(
@@ -75,7 +79,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "baldock2021/b5": Figure(
+    Figure(
+        "baldock2021/b5",
         "Iteration learned, and training vs inference learning curves with 40% random labels",
         (
             ClaimSpec(
@@ -95,7 +100,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "baldock2021/b6": Figure(
+    Figure(
+        "baldock2021/b6",
         "Margins against prediction depth, and the 0-Hinge intervention",
         (
             ClaimSpec(
@@ -123,7 +129,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "baldock2021/b7": Figure(
+    Figure(
+        "baldock2021/b7",
         "Prediction depth in the training split against the validation split",
         (
             ClaimSpec(
@@ -138,7 +145,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "baldock2021/b8": Figure(
+    Figure(
+        "baldock2021/b8",
         "Probe confidence and accuracy per layer for the four forms of difficulty",
         (
             ClaimSpec(
@@ -150,7 +158,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "baldock2021/b9": Figure(
+    Figure(
+        "baldock2021/b9",
         "Appendix checks: final accuracies, k, and logistic-regression probes",
         (
             ClaimSpec(
@@ -168,4 +177,4 @@ FIGURES: dict[str, Figure] = {
             ClaimSpec("table2_mlp", "The same for the MLP (value: our accuracy).", 0.90),
         ),
     ),
-}
+)

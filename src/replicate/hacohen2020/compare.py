@@ -7,11 +7,9 @@ collections, and the overlap of the two collections' sets of easy examples per e
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
-
-from . import metrics
-from .analysis import consistency_by_epoch
-from .runs import Record
+from .. import metrics
+from ..curves import consistency_by_epoch
+from ..runs import Record
 
 
 def _check_same_examples(record_a: Record, record_b: Record, split: str) -> None:
@@ -82,12 +80,6 @@ def accessibility(record: Record, split: str, first_epoch: int = 1) -> np.ndarra
     """(n,) accessibility: each example's consistency averaged over the epochs from
     ``first_epoch`` on (Sec. 4.1; epoch 0, the untrained networks, carries no order)."""
     return metrics.accessibility(consistency_by_epoch(record, split)[first_epoch:])
-
-
-def correlation(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Pearson r and its two-sided p-value, as the paper reports for accessibility (Fig. 6c-e)."""
-    r, p = stats.pearsonr(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
-    return float(r), float(p)
 
 
 def easy_overlap(consistency_a: np.ndarray, consistency_b: np.ndarray, threshold: float = 0.9) -> np.ndarray:

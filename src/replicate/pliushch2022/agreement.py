@@ -8,33 +8,10 @@ which example correctly after every epoch (checkpoint 0 = initialisation), as
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
-
-from . import imagestats_cache, metrics
-from .runs import DataSpec, EnsembleSpec, Record
-from .train import TrainConfig
+from .. import metrics, runs
+from ..runs import Record
 
 
-def spec(params: dict) -> EnsembleSpec:
-    """The App. A recipe (SGD, momentum 0.9, weight decay 5e-4, cosine annealing, batch 128 by default)
-    for ``n_repeats`` groups of ``n_models`` networks from a notebook's parameter values. Members are
-    independent (seeded by their index), so group r is members r K .. (r + 1) K - 1 and the first group
-    is the same networks whether one group or five are trained."""
-    p = params
-    train = TrainConfig(
-        p["arch"],
-        n_models=p["n_models"] * p.get("n_repeats", 1),
-        epochs=p["epochs"],
-        width=p["width"],
-        batch_size=p["batch_size"],
-        lr=p["lr"],
-        momentum=0.9,
-        weight_decay=5e-4,
-        schedule="cosine",
-        seed=p["seed"],
-    )
-    data = DataSpec(p["dataset"], n_train=p["n_train"], n_test=p["n_test"], random_labels=p.get("random_labels", False), seed=p["seed"])
-    return EnsembleSpec(data, train)
 
 
 def group(correct: np.ndarray, n_models: int, repeat: int = 0) -> np.ndarray:
@@ -84,17 +61,6 @@ def agreed_means(correct: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def correlation(a: np.ndarray, b: np.ndarray, first_epoch: int) -> tuple[float, float]:
-    """Pearson r and its two-tailed p between two per-checkpoint curves from ``first_epoch`` on,
-    skipping nan (the paper omits the first 5 epochs, Sec. 5); (nan, nan) with fewer than 3 points."""
-    a, b = np.asarray(a, dtype=np.float64)[first_epoch:], np.asarray(b, dtype=np.float64)[first_epoch:]
-    ok = np.isfinite(a) & np.isfinite(b)
-    if ok.sum() < 3 or np.ptp(a[ok]) == 0 or np.ptp(b[ok]) == 0:
-        return float("nan"), float("nan")
-    res = stats.pearsonr(a[ok], b[ok])
-    return float(res.statistic), float(res.pvalue)
-
-
 def class_agreed(correct: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
     """(n_checkpoints, n_classes): per class, the fraction of its examples agreed upon, the analogue of
     Fig. 6c's fraction learned per illumination / rotation type."""
@@ -136,7 +102,7 @@ def image_statistics(record: Record, split: str = "train", **params) -> dict[str
     if d.classes is not None:
         raise ValueError("image statistics of a class subset are not supported; use a run on all classes")
     n = d.n_train if split == "train" else d.n_test
-    stats_ = imagestats_cache.image_stats(d.dataset, split, n=n, seed=d.seed, **params)
+    stats_ = runs.image_stats(d.dataset, split, n=n, seed=d.seed, **params)
     order = np.argsort(stats_["ids"])
     pos = order[np.minimum(np.searchsorted(stats_["ids"], record.ids(split), sorter=order), len(order) - 1)]
     if not np.array_equal(stats_["ids"][pos], record.ids(split)):

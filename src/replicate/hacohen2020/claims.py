@@ -1,9 +1,10 @@
 """Claims of Hacohen, Choshen, Weinshall 2020 (rows h1-h11 of FIGURES.md)."""
 
-from .base import ClaimSpec, Figure
+from ..verdicts import ClaimSpec, Figure, figures
 
-FIGURES: dict[str, Figure] = {
-    "hacohen2020/h1": Figure(
+FIGURES: dict[str, Figure] = figures(
+    Figure(
+        "hacohen2020/h1",
         "Consistency histograms through training",
         (
             ClaimSpec(
@@ -34,7 +35,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "hacohen2020/h2": Figure(
+    Figure(
+        "hacohen2020/h2",
         "Consensus histograms against independent models",
         (
             ClaimSpec(
@@ -48,7 +50,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "hacohen2020/h3": Figure(
+    Figure(
+        "hacohen2020/h3",
         "Networks trained on different parts of the training set",
         (
             ClaimSpec(
@@ -64,7 +67,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "hacohen2020/h4": Figure(
+    Figure(
+        "hacohen2020/h4",
         "Consensus on out-of-sample test sets",
         (
             ClaimSpec(
@@ -83,7 +87,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "hacohen2020/h5": Figure(
+    Figure(
+        "hacohen2020/h5",
         "Cross-architecture consistency and accessibility",
         (
             ClaimSpec(
@@ -108,7 +113,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "hacohen2020/h6": Figure(
+    Figure(
+        "hacohen2020/h6",
         "Linear vs non-linear networks",
         (
             ClaimSpec(
@@ -139,7 +145,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "hacohen2020/h7": Figure(
+    Figure(
+        "hacohen2020/h7",
         "Gabor patches: no bimodality",
         (
             ClaimSpec(
@@ -162,7 +169,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "hacohen2020/h8": Figure(
+    Figure(
+        "hacohen2020/h8",
         "Random labels: no bimodality",
         (
             ClaimSpec(
@@ -188,7 +196,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "hacohen2020/h9": Figure(
+    Figure(
+        "hacohen2020/h9",
         "Two overlapping Gaussians: like independent learners",
         (
             ClaimSpec(
@@ -208,7 +217,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "hacohen2020/h10": Figure(
+    Figure(
+        "hacohen2020/h10",
         "Other learning paradigms on easy, intermediate and hard examples",
         (
             ClaimSpec(
@@ -237,7 +247,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "hacohen2020/h11": Figure(
+    Figure(
+        "hacohen2020/h11",
         "Induced class order and individual trajectories",
         (
             ClaimSpec(
@@ -254,4 +265,4 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-}
+)

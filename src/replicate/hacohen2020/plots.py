@@ -7,7 +7,7 @@ import numpy as np
 import seaborn as sns
 
 from .. import metrics
-from .common import COLORS
+from ..plotting import COLORS, epoch_lines
 
 
 def consistency_histograms(
@@ -56,40 +56,17 @@ def consistency_histograms(
     return fig
 
 
-def _epoch_lines(ax: plt.Axes, epochs: np.ndarray, curves: dict[str, np.ndarray]) -> None:
-    """One line per curve, coloured by the split in its label, dashed for 'independent' ones."""
-    for label, y in curves.items():
-        colour = next((c for name, c in COLORS.items() if name in label), "C0")
-        ax.plot(epochs, y, marker="o", ms=3, color=colour, ls="--" if "independent" in label else "-", label=label)
-    ax.legend(fontsize=8, frameon=False)
 
 
 def epoch_curves(epochs: np.ndarray, curves: dict[str, np.ndarray], ylabel: str, title: str) -> plt.Figure:
     """A per-epoch summary (e.g. mean consensus) of each split beside its independent baseline."""
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
-    _epoch_lines(ax, epochs, curves)
+    epoch_lines(ax, epochs, curves)
     ax.set(xlabel="epoch", ylabel=ylabel, title=title)
     fig.tight_layout()
     return fig
 
 
-def bimodality_curves(epochs: np.ndarray, curves: dict[str, np.ndarray], accuracy: dict[str, np.ndarray] | None = None) -> plt.Figure:
-    """Bimodality measure per epoch (lower is more bimodal; 0 for two points, 2 for a normal),
-    optionally beside the mean accuracy per epoch. Labels containing 'independent' are dashed."""
-    fig, axes = plt.subplots(1, 2 if accuracy else 1, figsize=(10 if accuracy else 5.5, 3.4), squeeze=False)
-    ax = axes[0, 0]
-    _epoch_lines(ax, epochs, curves)
-    ax.axhline(0, color="k", lw=0.6)
-    ax.set(xlabel="epoch", ylabel="kurtosis - skewness² - 1", title="bimodality of consistency")
-    if accuracy:
-        ax = axes[0, 1]
-        for split, acc in accuracy.items():
-            ax.plot(epochs, acc.mean(0), marker="o", ms=3, color=COLORS[split], label=split)
-            ax.fill_between(epochs, acc.min(0), acc.max(0), color=COLORS[split], alpha=0.2)
-        ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy (mean, min-max over models)", ylim=(0, 1))
-        ax.legend(fontsize=8, frameon=False)
-    fig.tight_layout()
-    return fig
 
 def class_coloured_histograms(panels: np.ndarray, epochs: list[int], n_models: int, label: np.ndarray, class_names: list[str]) -> plt.Figure:
     """Hacohen App. E Fig. 27: consistency histograms per shown epoch, each bar stacked by the

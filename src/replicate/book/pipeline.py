@@ -17,10 +17,15 @@ import nbformat
 import papermill
 import yaml
 
-from . import claims, catalogue
-from .store import project_root
+from .. import verdicts
+from ..store import project_root
+from . import catalogue
 
 SCALES = ("laptop", "paper", "smoke")
+
+
+class ParameterError(ValueError):
+    """A figure, scale, parameter or parameter file the user asked for is not valid."""
 HASH_KEY = "replicate_inputs"
 
 
@@ -41,7 +46,7 @@ def _figure_order(fig: str) -> tuple[str, int, str]:
 def find(fig: str, root: Path | None = None) -> Path:
     nbs = notebooks(root)
     if fig not in nbs:
-        raise SystemExit(f"error: no notebook {fig!r}; available: {', '.join(nbs) or 'none'}")
+        raise ParameterError(f"no notebook {fig!r}; available: {', '.join(nbs) or 'none'}")
     return nbs[fig]
 
 
@@ -60,21 +65,21 @@ def parameters(path: Path, scale: str = "laptop", overrides: dict | None = None,
 
     Unknown names are an error that lists the notebook's parameters."""
     if scale not in SCALES:
-        raise SystemExit(f"error: scale={scale!r}; allowed: {', '.join(SCALES)}")
+        raise ParameterError(f"scale={scale!r}; allowed: {', '.join(SCALES)}")
     known = defaults(path)
     params: dict = {}
     scale_file = path.parent / "params" / f"{path.stem.split('_')[0]}.{scale}.yaml"
     for f in ([scale_file] if scale != "laptop" else []) + [Path(f) for f in files]:
         if not f.exists():
-            raise SystemExit(f"error: parameter file {f} does not exist")
+            raise ParameterError(f"parameter file {f} does not exist")
         params |= yaml.safe_load(f.read_text()) or {}
     params |= overrides or {}
     unknown = sorted(set(params) - set(known))
     if unknown:
-        raise SystemExit(f"error: unknown parameter(s) {', '.join(unknown)} for {path.name}; allowed: {', '.join(known)}")
+        raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for {path.name}; allowed: {', '.join(known)}")
     for k, v in params.items():
         if known[k] is not None and v is not None and type(known[k]) is not type(v) and not (isinstance(known[k], float) and isinstance(v, int)):
-            raise SystemExit(f"error: parameter {k}={v!r} should be a {type(known[k]).__name__} like the default {known[k]!r}")
+            raise ParameterError(f"parameter {k}={v!r} should be a {type(known[k]).__name__} like the default {known[k]!r}")
     return params
 
 
@@ -122,7 +127,7 @@ def run(fig: str, overrides: dict | None = None, files: list[Path] = (), scale: 
 
 def prepare(fig: str, scale: str, out_dir: Path, root: Path | None = None) -> Path:
     """Write ``fig``'s notebook with ``scale``'s parameters injected, unexecuted, for nbval;
-    its claims cell carries the reference outputs of :func:`claims.reference_outputs`."""
+    its claims cell carries the reference outputs of :func:`verdicts.reference_outputs`."""
     root = root or project_root()
     path = find(fig, root)
     params = parameters(path, scale)
@@ -135,7 +140,7 @@ def prepare(fig: str, scale: str, out_dir: Path, root: Path | None = None) -> Pa
     checked = [c for c in nb.cells if c.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in c.source]
     if len(checked) != 1 or checked[0] is not [c for c in nb.cells if c.cell_type == "code"][-1]:
         raise ValueError(f"{path}: the last code cell, and only it, must be marked # NBVAL_CHECK_OUTPUT")
-    checked[0].outputs = [nbformat.from_dict(o) for o in claims.reference_outputs(fig)]
+    checked[0].outputs = [nbformat.from_dict(o) for o in verdicts.reference_outputs(catalogue.figure(fig))]
     checked[0].execution_count = 1  # nbval only compares outputs of cells marked as run
     nbformat.write(nb, out)
     return out
@@ -152,45 +157,8 @@ def stale(root: Path | None = None) -> list[str]:
     return todo
 
 
-def _claims_table(entries: list[dict], nbs: dict[str, Path], scope: list[str]) -> list[str]:
-    """A markdown table of the claims in ``entries``, its verdict counts first, and the figures
-    of ``scope`` not executed yet last."""
-    counts = dict.fromkeys(claims.VERDICTS, 0)
-    rows = ["| figure | claim | verdict | paper | ours | statement |", "|---|---|---|---|---|---|"]
-    for entry in entries:
-        fig = entry["figure"]
-        link = f"{{doc}}`{fig} </executed/{fig.split('/')[0]}/{nbs[fig].stem}>`" if fig in nbs else fig
-        for c in entry["claims"]:
-            counts[c["verdict"]] += 1
-            paper = "-" if c["paper"] is None else f"{c['paper']:.4g}"
-            rows.append(f"| {link} | `{c['id']}` | **{c['verdict']}** | {paper} | {c['ours']:.4g} | {c['statement']} |")
-    missing = [f for f in scope if f not in {e["figure"] for e in entries}]
-    tail = ["", f"Not yet executed: {', '.join(missing)}."] if missing else []
-    return [", ".join(f"{n} {v}" for v, n in counts.items()) + ".", "", *rows, *tail]
 
 
-def write_scorecard(root: Path) -> Path:
-    """``executed/scorecard.md`` with every claim of every executed figure and its verdict, and
-    ``executed/claims_<paper>.md``, the same table per paper for the chapter pages."""
-    nbs = notebooks(root)
-    order = list(catalogue.FIGURES)
-    entries = sorted(claims.load_all(root), key=lambda e: order.index(e["figure"]) if e["figure"] in order else len(order))
-    out = root / "executed"
-    out.mkdir(parents=True, exist_ok=True)
-    for paper in catalogue.PAPERS:
-        scope = [f for f in order if f.startswith(f"{paper}/")]
-        own = [e for e in entries if e["figure"] in scope]
-        (out / f"claims_{paper}.md").write_text("\n".join(_claims_table(own, nbs, scope)) + "\n")
-    lines = [
-        "# Scorecard",
-        "",
-        "Every claim checked by a figure notebook, as last executed: the paper's value, ours, and the",
-        "verdict computed from the data. Claims are checked at the scale that ran (laptop unless noted).",
-        "",
-        *_claims_table(entries, nbs, order),
-    ]
-    (out / "scorecard.md").write_text("\n".join(lines) + "\n")
-    return out / "scorecard.md"
 
 
 def book(force: bool = False, build: bool = True, root: Path | None = None) -> Path:
@@ -200,6 +168,8 @@ def book(force: bool = False, build: bool = True, root: Path | None = None) -> P
     for i, fig in enumerate(todo, 1):
         print(f"[{i}/{len(todo)}] executing {fig}", flush=True)
         run(fig, root=root)
+    from .scorecard import write_scorecard
+
     write_scorecard(root)
     if build:
         jb = Path(sys.executable).parent / "jupyter-book"

@@ -1,13 +1,12 @@
-"""The claims every figure notebook checks (from FIGURES.md), one module per paper.
-
-Notebooks compute each claim's value and whether it holds; the statement and the paper's
-number come from here, so the scorecard, the chapter tables and the CI check agree.
-"""
+"""Every paper of the book and every figure's claim declarations, gathered from the papers'
+``claims`` modules: what the pipeline, the scorecard and the CLI look figures up in."""
 
 from __future__ import annotations
 
-from . import baldock2021, hacohen2020, pliushch2022
-from .base import ClaimSpec, Figure
+from ..baldock2021 import claims as baldock2021
+from ..hacohen2020 import claims as hacohen2020
+from ..pliushch2022 import claims as pliushch2022
+from ..verdicts import Figure
 
 PAPERS = {
     "hacohen2020": "Hacohen, Choshen, Weinshall 2020: All Neural Networks Are Created Equal",
@@ -17,11 +16,9 @@ PAPERS = {
 
 FIGURES: dict[str, Figure] = {**hacohen2020.FIGURES, **baldock2021.FIGURES, **pliushch2022.FIGURES}
 
-__all__ = ["PAPERS", "FIGURES", "ClaimSpec", "Figure", "figure"]
-
 
 def figure(fig: str) -> Figure:
-    """The catalogue entry of ``fig`` ("<paper>/<id>"); a clear error for unknown ids."""
+    """The declaration of ``fig`` ("<paper>/<id>"); a clear error for unknown ids."""
     if fig not in FIGURES:
         raise KeyError(f"figure {fig!r} is not in the catalogue; known: {', '.join(sorted(FIGURES))}")
     return FIGURES[fig]

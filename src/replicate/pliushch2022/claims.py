@@ -1,6 +1,6 @@
 """Claims of Pliushch, Mundt, Lupp, Ramesh 2022 (rows p1-p7 of FIGURES.md)."""
 
-from .base import ClaimSpec, Figure
+from ..verdicts import ClaimSpec, Figure, figures
 
 STATISTICS = {  # keyed like replicate.imagestats.STATS
     "segment_count": "Felzenszwalb segment count",
@@ -18,8 +18,9 @@ def _r(stat: str, name: str) -> ClaimSpec:
     )
 
 
-FIGURES: dict[str, Figure] = {
-    "pliushch2022/p1": Figure(
+FIGURES: dict[str, Figure] = figures(
+    Figure(
+        "pliushch2022/p1",
         "True-positive agreement, its lower bound and accuracy",
         (
             ClaimSpec(
@@ -36,7 +37,8 @@ FIGURES: dict[str, Figure] = {
             ClaimSpec("above_expected_test", "The same on the test set (value: the smallest difference)."),
         ),
     ),
-    "pliushch2022/p2": Figure(
+    Figure(
+        "pliushch2022/p2",
         "Agreement with random labels, beside Hacohen's bimodality on the same networks",
         (
             ClaimSpec(
@@ -53,7 +55,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "pliushch2022/p3": Figure(
+    Figure(
+        "pliushch2022/p3",
         "Agreement across architectures and batch sizes",
         (
             ClaimSpec(
@@ -73,7 +76,8 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "pliushch2022/p4": Figure(
+    Figure(
+        "pliushch2022/p4",
         "Image statistics drawn on easy and hard images",
         (
             ClaimSpec(
@@ -84,12 +88,15 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-    "pliushch2022/p5": Figure(
+    Figure(
+        "pliushch2022/p5",
         "Agreement against the image statistics of the agreed-upon images",
         tuple(_r(stat, name) for stat, name in STATISTICS.items()),
     ),
-    "pliushch2022/p6": Figure("Histograms of the image statistics", ()),
-    "pliushch2022/p7": Figure(
+    Figure(
+        "pliushch2022/p6","Histograms of the image statistics", ()),
+    Figure(
+        "pliushch2022/p7",
         "Spread of agreement over repeats, and PABAK",
         (
             ClaimSpec(
@@ -100,4 +107,4 @@ FIGURES: dict[str, Figure] = {
             ),
         ),
     ),
-}
+)

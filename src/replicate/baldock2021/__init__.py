@@ -1,0 +1,1 @@
+"""Baldock, Maennel, Neyshabur 2021: example difficulty as prediction depth."""

@@ -1,0 +1,169 @@
+"""Example difficulty over a 90:10 ensemble (Baldock, Maennel, Neyshabur 2021, Sec. 2-4, App. A).
+
+Each member trains on its own random 90% of the training pool; a point is *validation* for the
+members that held it out and *train* for the others. Per-member arrays are (M, n) over the pool,
+and ``use`` (M, n) bool says which members count for which point. Prediction depth is -1 where
+the softmax probe disagrees with the network (A.6.1); such entries never count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import metrics
+from ..probes import Probes
+from ..runs import Record
+
+
+WHERE = ("val", "train", "test")
+CORNERS = ("easy", "looks like another class", "ambiguous unless labelled", "ambiguous")
+
+
+def use(probes: Probes, where: str) -> np.ndarray:
+    """bool (M, n): which members count for which point: ``val`` held it out, ``train`` trained on
+    it, ``test`` is every member (no member trains on the test set)."""
+    if where not in WHERE:
+        raise ValueError(f"where={where!r} is not allowed; choose one of: {', '.join(WHERE)}")
+    if where == "test":
+        return np.ones(probes.depth("test").shape, bool)
+    return ~probes.masks if where == "val" else probes.masks.copy()
+
+
+def split_of(where: str) -> str:
+    """The probe split holding ``where``'s points: the pool's for val and train."""
+    return "test" if where == "test" else "train"
+
+
+def depths(probes: Probes, where: str) -> np.ndarray:
+    """int (M, n) prediction depth, -1 where the member does not count or has no depth."""
+    d = probes.depth(split_of(where)).astype(np.int64)
+    return np.where(use(probes, where), d, -1)
+
+
+def member_mean(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """(n,) mean of ``values`` (M, n) over the members where ``counts`` (M, n) is True; nan where none."""
+    counts = np.asarray(counts, bool)
+    n = counts.sum(0)
+    total = np.where(counts, values, 0).sum(0)
+    return np.where(n > 0, total / np.maximum(n, 1), np.nan)
+
+
+def mean_depth(probes: Probes, where: str) -> np.ndarray:
+    """(n,) mean prediction depth of each point over the members where it is ``where``."""
+    d = depths(probes, where)
+    return member_mean(d, d >= 0)
+
+
+def consensus(preds: np.ndarray, labels: np.ndarray, counts: np.ndarray, n_classes: int) -> dict[str, np.ndarray]:
+    """Per point over the counting members (``counts`` (M, n)): consistency (Eq. 1), the consensus
+    class (A.6.2), consensus-consistency (Eq. 2, same ensemble, A.6.3), the entropy of the votes
+    (nats, C.2) and the number of members; nan where no member counts."""
+    return {
+        "consistency": metrics.consistency(preds, labels, counts),
+        "consensus_class": metrics.consensus_class(preds, labels, n_classes, counts),
+        "consensus_consistency": metrics.consensus_consistency(preds, labels, n_classes, counts),
+        "entropy": metrics.prediction_entropy(preds, n_classes, counts),
+        "n_members": np.asarray(counts, bool).sum(0).astype(np.int64),
+    }
+
+
+def by_depth(depth: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pooled over (member, point) pairs with a depth (>= 0): the depths present, the mean of
+    ``values`` at each, and the fraction of pairs at each (the papers' marker sizes)."""
+    ok = depth >= 0
+    d, v = depth[ok], np.asarray(values, dtype=np.float64)[ok]
+    levels, inverse, count = np.unique(d, return_inverse=True, return_counts=True)
+    means = np.bincount(inverse, weights=v) / count
+    return levels, means, count / count.sum()
+
+
+def binned(x: np.ndarray, y: np.ndarray, edges: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per bin of ``x``, the centre and the ``q``-th percentile of ``y`` (bins with fewer than 10
+    points are dropped); nan in either is skipped."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    idx = np.digitize(x, edges[1:-1])
+    centres, values = [], []
+    for b in range(len(edges) - 1):
+        sel = idx == b
+        if sel.sum() >= 10:
+            centres.append((edges[b] + edges[b + 1]) / 2)
+            values.append(np.percentile(y[sel], q))
+    return np.asarray(centres), np.asarray(values)
+
+
+def halves(probes: Probes, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Mean depth of each point from the even and from the odd members: two independent halves of
+    one ensemble (Fig. 2, diagonal)."""
+    d = depths(probes, where)
+    return member_mean(d[0::2], d[0::2] >= 0), member_mean(d[1::2], d[1::2] >= 0)
+
+
+def corners(pd_train: np.ndarray, pd_val: np.ndarray, n: int, max_depth: float) -> dict[str, np.ndarray]:
+    """The ``n`` points nearest each corner of the (PD train, PD val) square, both scaled by
+    ``max_depth`` (Sec. 4, Fig. 7): easy (low, low), looks like another class (high train, low val),
+    ambiguous unless labelled (low train, high val), ambiguous (high, high)."""
+    x, y = np.asarray(pd_train) / max_depth, np.asarray(pd_val) / max_depth
+    ok = np.isfinite(x) & np.isfinite(y)
+    where = {"easy": (0, 0), "looks like another class": (1, 0), "ambiguous unless labelled": (0, 1), "ambiguous": (1, 1)}
+    out = {}
+    for name, (cx, cy) in where.items():
+        dist = np.where(ok, np.hypot(x - cx, y - cy), np.inf)
+        out[name] = np.argsort(dist, kind="stable")[: min(n, int(ok.sum()))]
+    return out
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    return metrics.correlation(a, b, "spearman").r
+
+
+def halves_correlations(probes: dict[str, Probes], where: str) -> np.ndarray:
+    """(R, R) Spearman of mean prediction depth between half-ensembles (Fig. 2 left), in the order
+    of ``probes``: the diagonal correlates the two halves of one ensemble (:func:`halves`), an
+    off-diagonal entry a half of one with a half of another, averaged over the four pairings, so
+    every entry compares means over the same number of members as the diagonal does."""
+    h = [halves(p, where) for p in probes.values()]
+    out = np.empty((len(h), len(h)))
+    for i, a in enumerate(h):
+        for j, b in enumerate(h):
+            out[i, j] = _spearman(*a) if i == j else np.mean([_spearman(x, y) for x in a for y in b])
+    return out
+
+
+NOISY_SPLITS = ("clean train", "relabelled (new label)", "relabelled (original label)", "test")
+
+
+def noisy_splits(record) -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
+    """The four splits of Fig. 5 (middle, right) of a run with label noise: name -> (the record's
+    split, the labels to score against (n,), which (member, point) pairs count (M, n)). A
+    training point counts for the members that trained on it; relabelled points are scored
+    against their new and, separately, their original label; the test set counts everywhere."""
+    masks = np.asarray(record.masks, bool)
+    relabelled = np.asarray(record.arrays["relabelled"], bool)[None, :]
+    y, original = record.labels("train"), record.arrays["original_labels/train"]
+    n_test = len(record.labels("test"))
+    return {
+        "clean train": ("train", y, masks & ~relabelled),
+        "relabelled (new label)": ("train", y, masks & relabelled),
+        "relabelled (original label)": ("train", original, masks & relabelled),
+        "test": ("test", record.labels("test"), np.ones((len(masks), n_test), bool)),
+    }
+
+
+def margin_correlations(depth: np.ndarray, margin: np.ndarray) -> dict[str, float]:
+    """Fig. 6: Pearson r of mean prediction depth and log10 of the mean margin, and the Spearman
+    rank correlation (log-free); points with a zero or undefined margin are left out."""
+    margin = np.asarray(margin, dtype=np.float64)
+    log = np.log10(np.where(margin > 0, margin, np.nan))
+    return {"pearson_log": metrics.correlation(depth, log).r, "spearman": _spearman(depth, log), "n": int(np.isfinite(log).sum())}
+
+
+def scaled_iteration_learned(record: Record, split: str = "train") -> np.ndarray:
+    """(N, n) :func:`metrics.iteration_learned` of each member's per-epoch predictions, rescaled
+    per member so its 95th percentile is 1 and initialisation 0 (Sec. 3.2, footnote 6).
+
+    Every point of ``split`` counts, trained on or held out (the record's predictions cover both);
+    the resolution is the record's checkpoints (epochs), not SGD steps."""
+    learned = metrics.iteration_learned(record.preds(split)).astype(np.float64)
+    scale = np.percentile(learned, 95, axis=1, keepdims=True)
+    return learned / np.where(scale > 0, scale, 1.0)

@@ -1,0 +1,151 @@
+"""Probes layer by layer (Baldock et al. 2021, Sec. 3.2-4, App. A.7, E): inference learning curves,
+probe confidence per class, the cross-fitted middle layer, logistic-regression probes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import probes
+from ..store import Store, key as store_key
+
+
+def layer_accuracy(probe_preds: np.ndarray, labels: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """(L,) accuracy of each probe layer against ``labels`` (n,), pooled over the (member, point)
+    pairs where ``counts`` (M, n) is True: the inference learning curve (Sec. 3.2)."""
+    hit = probe_preds == np.asarray(labels)[None, None, :]
+    w = np.asarray(counts, bool)[:, None, :]
+    return (hit & w).sum((0, 2)) / max(int(w.sum()), 1)
+
+
+def layer_mean(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """(L,) mean of per-layer ``values`` (M, L, n) over the counting (member, point) pairs."""
+    w = np.asarray(counts, bool)[:, None, :]
+    return np.where(w, values, 0).sum((0, 2)) / max(int(w.sum()), 1)
+
+
+def first_layer_reaching(curve: np.ndarray, fraction: float = 0.9) -> int:
+    """The first probe whose accuracy reaches ``fraction`` of the last probe's (Fig. A.12)."""
+    curve = np.asarray(curve, dtype=np.float64)
+    return int(np.argmax(curve >= fraction * curve[-1]))
+
+
+def member_accuracy(preds: np.ndarray, labels: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """(M, T) accuracy of each member at each step (epoch or probe layer) for ``preds`` (M, T, n),
+    over that member's counting points (``counts`` (M, n)); nan for a member with none."""
+    hit = np.asarray(preds) == np.asarray(labels)[None, None, :]
+    w = np.asarray(counts, bool)[:, None, :]
+    n = w.sum(-1)
+    return np.where(n > 0, (hit & w).sum(-1) / np.maximum(n, 1), np.nan)
+
+
+def peak_above_last(curve: np.ndarray, first: int = 0) -> float:
+    """How far ``curve`` rises above its last value before it: max(curve[first:-1]) - curve[-1]
+    (Fig. 5: original-label accuracy of relabelled points rises, then falls)."""
+    curve = np.asarray(curve, dtype=np.float64)
+    return float(np.max(curve[first:-1]) - curve[-1])
+
+
+def middle_layers(n_probes: int) -> list[int]:
+    """The middle third of the hidden probes (1 .. n_probes - 2; input and softmax excluded)."""
+    hidden = n_probes - 2
+    return list(range(1 + hidden // 3, 1 + hidden - hidden // 3))
+
+
+def pool_votes(record, points=None, k: int = 30, probe_dim: int | None = None, seed: int = 0, members=None, store=None, device=None) -> np.ndarray:
+    """(M, L, len(points), C) every k-NN probe's neighbour votes for the training-pool points
+    ``points`` (default: all): the probes of :func:`probes.probe_ensemble` (index = the member's
+    training points, a point it trained on leaves itself out), keeping all the votes where the
+    probes keep only the shares of the prediction and of the label. Cached per member in the
+    run store."""
+    store = store or Store()
+    every = points is None
+    points = np.arange(record.masks.shape[1]) if every else np.asarray(points, dtype=np.int64)
+    members = tuple(range(record.spec.train.n_models) if members is None else members)
+    out = []
+    for i in members:
+        spec = {"ensemble": record.key, "member": i, "k": k, "probe_dim": probe_dim, "seed": seed, "points": None if every else points.tolist()}
+        key = store_key("pool_votes", spec, probes.VERSION)
+
+        def compute() -> tuple[dict[str, np.ndarray], dict]:
+            train, mask = probes.datasets(record)["train"], record.masks[i]
+            acts = probes.activations(probes.member_net(record, i, device), train.x, probe_dim=probe_dim, seed=seed, norm=probes.normaliser(record))
+            query = {name: a[points] for name, a in acts.items()}
+            _, votes = probes.layer_predictions(acts, train.y, query, k, record.n_classes, probes.own_rows(mask)[points], index_rows=mask)
+            return {"votes": votes}, {"key": key, "ensemble": record.key, "member": i, "n_points": len(points)}
+
+        out.append(store.cached("pool_votes", key, compute)[0]["votes"])
+    return np.stack(out)
+
+
+def cross_fitted_layer(probe_hits: np.ndarray, net_hits: np.ndarray, counts: np.ndarray, candidates, seed: int = 0) -> dict:
+    """Compare one probe layer with the network without choosing the layer on the points scored
+    (Sec. 4's middle-layer k-NN): split the points into two random halves; on each half pick,
+    among ``candidates``, the layer whose probe is most accurate, and score that layer and the
+    network on the other half. ``probe_hits`` (M, L, n) and ``net_hits`` (M, n) say which
+    predictions are right, ``counts`` (M, n) which (member, point) pairs count. Returns the two
+    chosen layers and the probe and network accuracies pooled over all scored pairs."""
+    probe_hits, net_hits, counts = np.asarray(probe_hits, bool), np.asarray(net_hits, bool), np.asarray(counts, bool)
+    n = counts.shape[1]
+    first = np.random.default_rng(seed).permutation(n) < n // 2
+    candidates = list(candidates)
+    chosen, probe_right, net_right, total = [], 0, 0, 0
+    for fit, score in ((first, ~first), (~first, first)):
+        w = counts & fit[None, :]
+        acc = [(probe_hits[:, c] & w).sum() / max(int(w.sum()), 1) for c in candidates]
+        best = candidates[int(np.argmax(acc))]
+        s = counts & score[None, :]
+        chosen.append(best)
+        probe_right += int((probe_hits[:, best] & s).sum())
+        net_right += int((net_hits & s).sum())
+        total += int(s.sum())
+    return {"layers": chosen, "probe": probe_right / max(total, 1), "network": net_right / max(total, 1), "pairs": total}
+
+
+def class_curves(votes: np.ndarray, probe_preds: np.ndarray, classes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fig. 8: (L,) mean probe confidence in ``classes`` (n,) (share of the neighbour votes
+    ``votes`` (M, L, n, C)) and (L,) probe accuracy against them (``probe_preds`` (M, L, n)), over
+    the (member, point) pairs ``counts`` (M, n) says count."""
+    return layer_mean(probes.vote_share(votes, classes), counts), layer_accuracy(probe_preds, classes, counts)
+
+
+def max_spread(curves) -> float:
+    """The largest difference between any two of ``curves`` (each (L,)) at any layer."""
+    c = np.stack([np.asarray(v, dtype=np.float64) for v in curves])
+    return float(np.nanmax(c.max(0) - c.min(0)))
+
+
+def logistic_probes(record, member: int = 0, probe_dim: int | None = None, seed: int = 0, max_iter: int = 500, device=None) -> dict[str, np.ndarray]:
+    """Logistic-regression probes (App. E, Fig. E.48) on member ``member``'s activations at every
+    probe point, projected as the k-NN probes see them: per layer, the accuracy of a probe fit on
+    the member's training points on those same points (``train``) and on the test set (``test``),
+    and of a probe fit on a random half of them on the other half (``half``). Features are
+    standardised on the fitting points."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    sets, mask = probes.datasets(record), np.asarray(record.masks[member], bool)
+    net, norm = probes.member_net(record, member, device), probes.normaliser(record)
+    train = probes.activations(net, sets["train"].x[mask], probe_dim=probe_dim, seed=seed, norm=norm)
+    test = probes.activations(net, sets["test"].x, probe_dim=probe_dim, seed=seed, norm=norm)
+    y, y_test = sets["train"].y[mask], sets["test"].y
+    half = np.random.default_rng(seed).permutation(len(y)) < len(y) // 2
+    out = {"train": [], "test": [], "half": []}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # lbfgs stops at max_iter on nearly separable layers
+        for name, a in train.items():
+            fit = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter)).fit(a, y)
+            out["train"].append(fit.score(a, y))
+            out["test"].append(fit.score(test[name], y_test))
+            part = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter)).fit(a[half], y[half])
+            out["half"].append(part.score(a[~half], y[~half]))
+    return {k: np.asarray(v) for k, v in out.items()}
+
+
+def probe_widths(record, member: int = 0) -> dict[str, int]:
+    """{probe layer: its full width} for a member of ``record`` (before any random projection)."""
+    x = probes.datasets(record)["train"].x[:2]
+    return {name: a.shape[1] for name, a in probes.activations(probes.member_net(record, member, "cpu"), x, norm=probes.normaliser(record)).items()}

@@ -1,0 +1,51 @@
+"""The scorecard: every claim of every executed figure with its verdict, for the whole book and
+per paper (the chapter pages include those tables)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import verdicts
+from . import catalogue
+from .pipeline import notebooks
+
+
+def _claims_table(entries: list[dict], nbs: dict[str, Path], scope: list[str]) -> list[str]:
+    """A markdown table of the claims in ``entries``, its verdict counts first, and the figures
+    of ``scope`` not executed yet last."""
+    counts = dict.fromkeys(verdicts.VERDICTS, 0)
+    rows = ["| figure | claim | verdict | paper | ours | statement |", "|---|---|---|---|---|---|"]
+    for entry in entries:
+        fig = entry["figure"]
+        link = f"{{doc}}`{fig} </executed/{fig.split('/')[0]}/{nbs[fig].stem}>`" if fig in nbs else fig
+        for c in entry["claims"]:
+            counts[c["verdict"]] += 1
+            paper = "-" if c["paper"] is None else f"{c['paper']:.4g}"
+            rows.append(f"| {link} | `{c['id']}` | **{c['verdict']}** | {paper} | {c['ours']:.4g} | {c['statement']} |")
+    missing = [f for f in scope if f not in {e["figure"] for e in entries}]
+    tail = ["", f"Not yet executed: {', '.join(missing)}."] if missing else []
+    return [", ".join(f"{n} {v}" for v, n in counts.items()) + ".", "", *rows, *tail]
+
+
+def write_scorecard(root: Path) -> Path:
+    """``executed/scorecard.md`` with every claim of every executed figure and its verdict, and
+    ``executed/claims_<paper>.md``, the same table per paper for the chapter pages."""
+    nbs = notebooks(root)
+    order = list(catalogue.FIGURES)
+    entries = sorted(verdicts.load_all(root), key=lambda e: order.index(e["figure"]) if e["figure"] in order else len(order))
+    out = root / "executed"
+    out.mkdir(parents=True, exist_ok=True)
+    for paper in catalogue.PAPERS:
+        scope = [f for f in order if f.startswith(f"{paper}/")]
+        own = [e for e in entries if e["figure"] in scope]
+        (out / f"claims_{paper}.md").write_text("\n".join(_claims_table(own, nbs, scope)) + "\n")
+    lines = [
+        "# Scorecard",
+        "",
+        "Every claim checked by a figure notebook, as last executed: the paper's value, ours, and the",
+        "verdict computed from the data. Claims are checked at the scale that ran (laptop unless noted).",
+        "",
+        *_claims_table(entries, nbs, order),
+    ]
+    (out / "scorecard.md").write_text("\n".join(lines) + "\n")
+    return out / "scorecard.md"

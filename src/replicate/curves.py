@@ -1,0 +1,83 @@
+"""Per-checkpoint views of any trained ensemble: consistency and consensus after every epoch, their
+bimodality, the matched-independent baseline, and when learning is under way (Hacohen et al. 2020,
+Sec. 2-5; Pliushch et al. 2022 reads the same curves beside its agreement)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import metrics
+from .runs import Record
+
+
+def _per_epoch(preds: np.ndarray, fn) -> np.ndarray:
+    """(n_epochs + 1, n): ``fn`` of each checkpoint's (n_models, n) predictions."""
+    return np.stack([fn(preds[:, e]) for e in range(preds.shape[1])])
+
+
+def consistency_by_epoch(record: Record, split: str) -> np.ndarray:
+    """(n_epochs + 1, n) consistency c^e(x) of every example after every epoch (Hacohen Sec. 2)."""
+    return metrics.consistency(record.preds(split), record.labels(split))
+
+
+def consensus_by_epoch(record: Record, split: str) -> np.ndarray:
+    """(n_epochs + 1, n) consensus s^e(x): the largest fraction of models agreeing on one label (Hacohen Sec. 2)."""
+    return _per_epoch(record.preds(split), lambda p: metrics.consensus(p, record.n_classes))
+
+
+def independent_preds(record: Record, split: str, seed: int = 0) -> np.ndarray:
+    """(n_models, n_epochs + 1, n) predictions of independent models with each model's accuracy
+    at each epoch, errors uniform over the wrong labels (Hacohen Fig. 1c, 3b): the baseline a
+    collection would follow if its members learned independently."""
+    rng = np.random.default_rng(seed)
+    labels, acc = record.labels(split), record.accuracy(split)
+    return np.stack([metrics.independent_predictions(acc[:, e], labels, record.n_classes, rng) for e in range(acc.shape[1])], axis=1)
+
+
+def independent_consistency_by_epoch(record: Record, split: str, seed: int = 0) -> np.ndarray:
+    """Consistency per epoch of the matched independent models of :func:`independent_preds`."""
+    return metrics.consistency(independent_preds(record, split, seed), record.labels(split))
+
+
+def independent_consensus_by_epoch(record: Record, split: str, seed: int = 0) -> np.ndarray:
+    """Consensus per epoch of the matched independent models of :func:`independent_preds`."""
+    return _per_epoch(independent_preds(record, split, seed), lambda p: metrics.consensus(p, record.n_classes))
+
+
+def bimodality_by_epoch(consistency: np.ndarray) -> np.ndarray:
+    """Pearson's bimodality measure (kurtosis - skewness^2 - 1) of each epoch's consistency."""
+    return np.array([metrics.bimodality(c) for c in consistency])
+
+
+BIMODAL_LINE = (0.22 + 1.07) / 2
+"""0.645, the midpoint of Hacohen's bimodal collections (bimodality at most 0.22, Sec. 4.2) and its
+non-bimodal ones (at least 1.07, Sec. 5): a consistency histogram whose measure is below it counts
+as bimodal."""
+
+NON_BIMODAL_MARGIN = (1.07 - 0.22) / 2
+"""Half the distance between the paper's bimodal collections (bimodality at most 0.22, Sec. 4.2)
+and its non-bimodal ones (at least 1.07, Sec. 5): how far above the natural-data run a
+bimodality measure must sit to count as not bimodal (Sec. 5 figures)."""
+
+
+def learning_epochs(accuracy: np.ndarray, n_classes: int, first_epoch: int, fraction: float = 0.9) -> np.ndarray:
+    """Epochs >= ``first_epoch`` at which learning is still under way (Hacohen Sec. 5, Gabor): the mean
+    accuracy of ``accuracy`` (n_models, n_epochs + 1) has covered less than ``fraction`` of its
+    rise from chance, 1/K, to its value after the last epoch."""
+    mean = np.asarray(accuracy, dtype=np.float64).mean(0)
+    progress = (mean - 1 / n_classes) / (mean[-1] - 1 / n_classes)
+    epochs = np.arange(len(mean))
+    return epochs[(epochs >= first_epoch) & (progress < fraction)]
+
+
+def bimodality_summary(bimodality: np.ndarray, checked: int | np.ndarray, stat: str = "median") -> float:
+    """The median (or ``min`` / ``max``) of a per-epoch bimodality curve over the checked epochs: every
+    epoch from ``checked`` when it is an int, else the epochs it lists. Epochs whose consistency is
+    constant (nan, no measure) are skipped; nan if none is left (Hacohen Sec. 5)."""
+    fns = {"median": np.median, "min": np.min, "max": np.max}
+    if stat not in fns:
+        raise ValueError(f"stat={stat!r} is not allowed; choose one of: {', '.join(fns)}")
+    values = np.asarray(bimodality, dtype=np.float64)
+    values = values[checked:] if isinstance(checked, (int, np.integer)) else values[np.asarray(checked, dtype=np.int64)]
+    values = values[~np.isnan(values)]
+    return float(fns[stat](values)) if values.size else float("nan")

@@ -1,0 +1,110 @@
+"""Analyses of one collection that only Hacohen et al. 2020 makes (Sec. 2-5, App. E): random
+consensus, class order, learning trajectories, and where bimodality stops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import metrics
+from ..curves import NON_BIMODAL_MARGIN, bimodality_summary
+from ..runs import Record
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+def random_consensus(n_models: int, n_classes: int, n: int, seed: int = 0) -> np.ndarray:
+    """(n,) consensus of ``n_models`` classifiers that pick labels uniformly at random (Fig. 5a)."""
+    preds = np.random.default_rng(seed).integers(0, n_classes, (n_models, n))
+    return metrics.consensus(preds, n_classes)
+
+
+
+
+def majority_label(record: Record, split: str) -> np.ndarray:
+    """(n,) each example's most frequent predicted label over all models and all epochs after
+    initialisation (Hacohen App. E, Fig. 27); ties go to the true label, else the lowest."""
+    preds = record.preds(split)[:, 1:]
+    return metrics.consensus_class(preds.reshape(-1, preds.shape[-1]), record.labels(split), record.n_classes)
+
+
+def class_learned_epoch(consistency: np.ndarray, labels: np.ndarray, n_classes: int, fraction: float = 0.5) -> np.ndarray:
+    """(n_classes,) first epoch at which at least ``fraction`` of a class's examples have
+    consistency 1 (every model right); one past the last epoch for a class that never does."""
+    full = consistency == 1
+    share = np.stack([full[:, labels == c].mean(1) for c in range(n_classes)], axis=1)
+    reached = share >= fraction
+    return np.where(reached.any(0), reached.argmax(0), len(consistency))
+
+
+def labels_in_use(preds: np.ndarray, labels: np.ndarray, n_classes: int, min_share: float = 0.02) -> int:
+    """How many classes are the collection's majority vote for at least ``min_share`` of the
+    examples, for one checkpoint's (n_models, n) predictions (App. E: fewer labels early on)."""
+    majority = metrics.consensus_class(preds, labels, n_classes)
+    return int((np.bincount(majority, minlength=n_classes) >= min_share * len(labels)).sum())
+
+
+def trajectory_examples(consistency: np.ndarray) -> dict[str, int]:
+    """One example of each learning pattern of App. E, Fig. 29, from (n_epochs + 1, n) consistency:
+    learned at once, learned late, dipped to 0 then learned, forgotten, never learned."""
+    after = consistency[1:]
+    final = after[-1]
+    learned_from = metrics.iteration_learned((after == 1).astype(np.int64), np.ones(after.shape[1], np.int64))
+    learned = np.flatnonzero(learned_from >= 0)
+    picks = {
+        "learned at once": learned[np.argmin(learned_from[learned])] if len(learned) else None,
+        "learned late": learned[np.argmax(learned_from[learned])] if len(learned) else None,
+        "dipped, then learned": _first(np.flatnonzero((final == 1) & (after.min(0) == 0) & (after[0] > 0))),
+        "forgotten": _argmax_where(after.max(0) - final, final == 0),
+        "never learned": _argmax_where(-after.sum(0), final == 0),
+    }
+    return {k: int(v) for k, v in picks.items() if v is not None}
+
+
+def _first(index: np.ndarray) -> int | None:
+    return int(index[0]) if len(index) else None
+
+
+def _argmax_where(score: np.ndarray, mask: np.ndarray) -> int | None:
+    return int(np.flatnonzero(mask)[np.argmax(score[mask])]) if mask.any() else None
+
+
+
+
+
+
+
+
+
+
+
+
+def non_bimodal_line(natural_bimodality: np.ndarray, checked: int | np.ndarray, margin: float = NON_BIMODAL_MARGIN) -> float:
+    """The bimodality above which a histogram counts as not bimodal (Sec. 5): the natural-data run's
+    median over its checked epochs plus ``margin`` (by default half the paper's bimodal/non-bimodal gap)."""
+    return bimodality_summary(natural_bimodality, checked) + margin
+
+
+def independence_ratio(
+    bimodality: np.ndarray,
+    independent: np.ndarray,
+    natural: np.ndarray,
+    natural_independent: np.ndarray,
+    checked: int | np.ndarray,
+    natural_checked: int | np.ndarray,
+) -> float:
+    """How far a run's bimodality is from its matched-independent baseline, relative to the natural-data
+    run's distance from its own (Sec. 5, Fig. 10 vs Fig. 1c): the median over checked epochs of
+    |ours - independent| divided by the same median for the natural run; 0 = independent, 1 = natural."""
+    ours = bimodality_summary(np.abs(np.asarray(bimodality) - np.asarray(independent)), checked)
+    ref = bimodality_summary(np.abs(np.asarray(natural) - np.asarray(natural_independent)), natural_checked)
+    return ours / ref

@@ -1,0 +1,50 @@
+"""The book's plotting style and colours, and the figures more than one paper draws (bimodality
+curves: Hacohen's measure, also read beside Pliushch's agreement)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+
+COLORS = {
+    "train": "#2166ac",
+    "test": "#d6604d",
+    "unseen": "#8073ac",
+    "noise": "#5aae61",
+    "random": "#999999",
+    "independent": "#555555",
+}
+
+
+def style() -> None:
+    """The book's plotting style."""
+    sns.set_theme(context="notebook", style="whitegrid", font_scale=0.9)
+    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold"})
+
+
+def bimodality_curves(epochs: np.ndarray, curves: dict[str, np.ndarray], accuracy: dict[str, np.ndarray] | None = None) -> plt.Figure:
+    """Bimodality measure per epoch (lower is more bimodal; 0 for two points, 2 for a normal),
+    optionally beside the mean accuracy per epoch. Labels containing 'independent' are dashed."""
+    fig, axes = plt.subplots(1, 2 if accuracy else 1, figsize=(10 if accuracy else 5.5, 3.4), squeeze=False)
+    ax = axes[0, 0]
+    epoch_lines(ax, epochs, curves)
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set(xlabel="epoch", ylabel="kurtosis - skewness² - 1", title="bimodality of consistency")
+    if accuracy:
+        ax = axes[0, 1]
+        for split, acc in accuracy.items():
+            ax.plot(epochs, acc.mean(0), marker="o", ms=3, color=COLORS[split], label=split)
+            ax.fill_between(epochs, acc.min(0), acc.max(0), color=COLORS[split], alpha=0.2)
+        ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy (mean, min-max over models)", ylim=(0, 1))
+        ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def epoch_lines(ax: plt.Axes, epochs: np.ndarray, curves: dict[str, np.ndarray]) -> None:
+    """One line per curve, coloured by the split in its label, dashed for 'independent' ones."""
+    for label, y in curves.items():
+        colour = next((c for name, c in COLORS.items() if name in label), "C0")
+        ax.plot(epochs, y, marker="o", ms=3, color=colour, ls="--" if "independent" in label else "-", label=label)
+    ax.legend(fontsize=8, frameon=False)
