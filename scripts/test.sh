@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Run the tests: unit tests, then every notebook end to end at smoke scale under nbval.
+# Run the tests: ruff (lint and format), unit tests, then every notebook end to end at smoke scale under nbval.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+.venv/bin/ruff check src tests
+.venv/bin/ruff format --check src tests
 work=_build/smoke
 rm -rf "$work" && mkdir -p "$work"
 # Smoke runs keep their own run store and claims, away from the book's.

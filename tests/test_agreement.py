@@ -68,7 +68,12 @@ def test_min_margin():
 
 def test_across_checks_examples():
     def rec(ids):
-        return runs.Record(None, "k", {"preds/test": np.zeros((2, 3, 2), int), "labels/test": np.zeros(2, int), "ids/test": np.array(ids)}, {"n_classes": 2})
+        return runs.Record(
+            None,
+            "k",
+            {"preds/test": np.zeros((2, 3, 2), int), "labels/test": np.zeros(2, int), "ids/test": np.array(ids)},
+            {"n_classes": 2},
+        )
 
     assert agreement.across([rec([0, 1]), rec([0, 1])], "test").shape == (2, 3, 2)
     with pytest.raises(ValueError, match="same test examples"):
@@ -76,7 +81,9 @@ def test_across_checks_examples():
 
 
 def test_spec_first_group_is_shared():
-    params = dict(dataset="fashion_mnist", arch="lenet5", width=1.0, n_models=5, n_train=100, n_test=50, epochs=2, batch_size=128, lr=0.01, seed=0)
+    params = dict(
+        dataset="fashion_mnist", arch="lenet5", width=1.0, n_models=5, n_train=100, n_test=50, epochs=2, batch_size=128, lr=0.01, seed=0
+    )
     s = pliushch_specs.spec({**params, "n_repeats": 5})
     assert s.train.n_models == 25 and s.train.schedule == "cosine" and s.train.momentum == 0.9
     assert pliushch_specs.spec(params).train.n_models == 5
@@ -96,7 +103,9 @@ def test_image_statistics_follow_the_records_order(monkeypatch):
         "image_stats",
         lambda dataset, split, n, seed, **p: {"ids": np.array([3, 5, 9, 7]), "local_entropy": np.array([30.0, 50.0, 90.0, 70.0])},
     )
-    spec = pliushch_specs.spec(dict(dataset="fashion_mnist", arch="lenet5", width=1.0, n_models=2, n_train=4, n_test=4, epochs=1, batch_size=2, lr=0.1, seed=0))
+    spec = pliushch_specs.spec(
+        dict(dataset="fashion_mnist", arch="lenet5", width=1.0, n_models=2, n_train=4, n_test=4, epochs=1, batch_size=2, lr=0.1, seed=0)
+    )
     rec = runs.Record(spec, "k", {"ids/train": ids}, {})
     assert agreement.image_statistics(rec)["local_entropy"].tolist() == [50.0, 30.0, 90.0]
     rec = runs.Record(spec, "k", {"ids/train": np.array([5, 4, 11])}, {})

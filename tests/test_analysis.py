@@ -5,7 +5,9 @@ from replicate.hacohen2020 import analysis
 
 
 def record(preds, labels, n_classes):
-    return runs.Record(spec=None, key="k", arrays={"preds/train": np.asarray(preds), "labels/train": np.asarray(labels)}, meta={"n_classes": n_classes})
+    return runs.Record(
+        spec=None, key="k", arrays={"preds/train": np.asarray(preds), "labels/train": np.asarray(labels)}, meta={"n_classes": n_classes}
+    )
 
 
 def test_majority_label_ignores_initialisation_and_breaks_ties_to_the_label():

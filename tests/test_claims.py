@@ -35,7 +35,9 @@ def test_report_writes_json_and_outputs_matching_the_reference(tmp_path, monkeyp
     verdicts.report(catalogue.figure(FIG), results, root=tmp_path)
     saved = json.loads((tmp_path / "results" / FIG / "claims.json").read_text())
     assert [c["id"] for c in saved["claims"]] == IDS
-    assert [c["verdict"] for c in saved["claims"]] == ["replicated", "not replicated", "replicated", "not replicated", "inconclusive"][: len(IDS)]
+    assert [c["verdict"] for c in saved["claims"]] == ["replicated", "not replicated", "replicated", "not replicated", "inconclusive"][
+        : len(IDS)
+    ]
     reference = verdicts.reference_outputs(catalogue.figure(FIG))
     assert len(published) == len(reference)
     for got, ref in zip(published, reference):

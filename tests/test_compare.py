@@ -1,4 +1,4 @@
-"""Hand-computed checks of replicate.compare on tiny made-up collections."""
+"""Hand-computed checks of replicate.hacohen2020.compare on tiny made-up collections."""
 
 import numpy as np
 import pytest

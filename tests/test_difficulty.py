@@ -138,14 +138,28 @@ def test_peak_above_last_and_margin_correlations():
     assert layers.peak_above_last([0.9, 0.1, 0.6, 0.2], first=1) == pytest.approx(0.4)
     assert layers.peak_above_last([0.1, 0.2, 0.3]) == pytest.approx(-0.1)
     x = np.arange(10.0)
-    margin = 10.0 ** -x
+    margin = 10.0**-x
     c = difficulty.margin_correlations(x, np.r_[margin[:-1], 0.0])
     assert c["pearson_log"] == pytest.approx(-1.0) and c["spearman"] == pytest.approx(-1.0) and c["n"] == 9
 
 
 def test_intervention_spec_follows_table3_phases():
-    p = {"dataset": "fashion_mnist", "classes": [2, 4], "arch": "mlp", "width": 0.125, "n_models": 3, "n_train": 1000,
-         "n_test": 500, "seed": 0, "loss": "hinge0", "batch_size": 128, "lr": 0.04, "momentum": 0.9, "epochs": 30, "phases": [5000, 2500]}
+    p = {
+        "dataset": "fashion_mnist",
+        "classes": [2, 4],
+        "arch": "mlp",
+        "width": 0.125,
+        "n_models": 3,
+        "n_train": 1000,
+        "n_test": 500,
+        "seed": 0,
+        "loss": "hinge0",
+        "batch_size": 128,
+        "lr": 0.04,
+        "momentum": 0.9,
+        "epochs": 30,
+        "phases": [5000, 2500],
+    }
     s = baldock_specs.intervention_spec(p)
     assert s.train.loss == "hinge0" and s.train.milestones == (20.0,) and s.train.schedule == "step"
     assert s.data.classes == (2, 4) and s.data.split == "same" and s.train.keep_weights
@@ -178,10 +192,21 @@ def test_cross_fitted_layer_picks_on_one_half_scores_on_the_other():
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    from replicate import runs
     from replicate.store import Store
 
-    spec = baldock_specs.spec({"dataset": "gaussians", "arch": "mlp", "width": 0.01, "n_models": 2, "n_train": 200, "n_test": 60, "epochs": 2, "batch_size": 50, "seed": 0})
+    spec = baldock_specs.spec(
+        {
+            "dataset": "gaussians",
+            "arch": "mlp",
+            "width": 0.01,
+            "n_models": 2,
+            "n_train": 200,
+            "n_test": 60,
+            "epochs": 2,
+            "batch_size": 50,
+            "seed": 0,
+        }
+    )
     store = Store(tmp_path_factory.mktemp("store"))
     return runs.ensemble(spec, store, device="cpu", progress=False), store
 

@@ -60,7 +60,7 @@ def test_a_perfectly_separable_easy_group_gets_accuracy_one():
     for name, preds in res.preds.items():
         acc = learners.group_accuracy(preds["train"] == y, groups, n_groups=2)
         assert acc[0] == 1.0, name
-    for name, staged in res.staged.items():
+    for staged in res.staged.values():
         assert staged["train"].shape == (5, 120)
         np.testing.assert_array_equal(learners.group_accuracy(staged["train"] == y, groups, n_groups=2)[:, 0], 1.0)
 

@@ -248,7 +248,6 @@ def test_independent_predictions_reproducible():
     np.testing.assert_array_equal(a, b)
 
 
-
 def test_correlation_r_and_p():
     assert metrics.correlation([1, 2, 3], [2, 4, 6]).r == pytest.approx(1.0)
     # r = 4 / 5; t = r sqrt(2) / sqrt(1 - r^2) and for 2 degrees of freedom p = 1 - t / sqrt(2 + t^2) = 0.2

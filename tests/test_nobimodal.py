@@ -12,8 +12,8 @@ import pytest
 from replicate import curves, runs
 from replicate.book import pipeline
 from replicate.hacohen2020 import analysis
-from replicate.hacohen2020 import specs as hacohen_specs
 from replicate.hacohen2020 import plots as hacohen_plots
+from replicate.hacohen2020 import specs as hacohen_specs
 from replicate.train import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,7 +62,19 @@ def test_independence_ratio():
 
 
 def test_natural_spec_is_h1s_spec():
-    p = {"dataset": "fashion_mnist", "arch": "mlp", "width": 0.5, "n_models": 3, "n_train": 300, "n_test": 200, "epochs": 2, "batch_size": 50, "lr": 0.05, "seed": 1, "extra": 0}
+    p = {
+        "dataset": "fashion_mnist",
+        "arch": "mlp",
+        "width": 0.5,
+        "n_models": 3,
+        "n_train": 300,
+        "n_test": 200,
+        "epochs": 2,
+        "batch_size": 50,
+        "lr": 0.05,
+        "seed": 1,
+        "extra": 0,
+    }
     expected = runs.EnsembleSpec(
         runs.DataSpec("fashion_mnist", n_train=300, n_test=200, seed=1),
         TrainConfig("mlp", n_models=3, epochs=2, width=0.5, batch_size=50, lr=0.05, schedule="hacohen", seed=1),

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from replicate import runs
 from replicate.book import pipeline
 from replicate.hacohen2020 import specs as hacohen_specs
 

@@ -34,8 +34,19 @@ def test_hist2d_panels_counts_finite_pairs_only():
     x = np.array([0.1, 0.2, np.nan, 0.9])
     y = np.array([0.5, 0.5, 0.1, np.nan])
     fig = baldock_plots.hist2d_panels(
-        {"a": {"x": x, "y": y, "xbins": np.linspace(0, 1, 5), "ybins": np.linspace(0, 1, 5), "xlabel": "x", "ylabel": "y", "note": "rho", "diagonal": True,
-               "lines": {"p5": (np.array([0.2]), np.array([0.4]))}}},
+        {
+            "a": {
+                "x": x,
+                "y": y,
+                "xbins": np.linspace(0, 1, 5),
+                "ybins": np.linspace(0, 1, 5),
+                "xlabel": "x",
+                "ylabel": "y",
+                "note": "rho",
+                "diagonal": True,
+                "lines": {"p5": (np.array([0.2]), np.array([0.4]))},
+            }
+        },
     )
     text = [t.get_text() for t in fig.axes[0].texts]
     assert "rho, n = 2" in text

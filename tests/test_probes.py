@@ -6,7 +6,8 @@ import torch
 
 from replicate import bench, models, probes, runs
 from replicate.baldock2021 import difficulty
-from replicate.bench import knn as bench_knn, probes as bench_probes
+from replicate.bench import knn as bench_knn
+from replicate.bench import probes as bench_probes
 from replicate.store import Store
 from replicate.train import TrainConfig
 
@@ -72,7 +73,9 @@ def test_layer_predictions_on_separated_clusters_and_exclusion():
     assert probes.layer_predictions(index, labels, query, k=1)[0][0, 0] == 1
     assert probes.layer_predictions(index, labels, query, k=1, exclude=np.array([3]))[0][0, 0] == 0
     rows = np.array([True, True, False, True])
-    assert probes.layer_predictions(index, labels, query, k=1, n_classes=2, exclude=probes.own_rows(rows)[3:], index_rows=rows)[0][0, 0] == 0
+    assert (
+        probes.layer_predictions(index, labels, query, k=1, n_classes=2, exclude=probes.own_rows(rows)[3:], index_rows=rows)[0][0, 0] == 0
+    )
 
 
 def test_projection_agreement_on_well_separated_classes():
@@ -84,7 +87,17 @@ def test_projection_agreement_on_well_separated_classes():
 
 SPEC = runs.EnsembleSpec(
     runs.DataSpec("gaussians", n_train=200, n_test=60, split="holdout"),
-    TrainConfig("mlp", n_models=2, epochs=3, arch_options=(("depth", 2), ("hidden", 16)), batch_size=50, lr=0.05, momentum=0.9, keep_weights=True, keep_logits=True),
+    TrainConfig(
+        "mlp",
+        n_models=2,
+        epochs=3,
+        arch_options=(("depth", 2), ("hidden", 16)),
+        batch_size=50,
+        lr=0.05,
+        momentum=0.9,
+        keep_weights=True,
+        keep_logits=True,
+    ),
 )
 
 

@@ -48,7 +48,9 @@ def test_full_batch_gradient_descent_with_zero_hinge_trains():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 200)
     x = (rng.normal(0, 1, (200, 1, 4, 4)) + 2 * (2 * y[:, None, None, None] - 1)).astype(np.float32)
-    cfg = TrainConfig("mlp", n_models=2, epochs=20, arch_options=(("depth", 1), ("hidden", 16)), batch_size=None, loss="hinge0", lr=0.01, momentum=0.9)
+    cfg = TrainConfig(
+        "mlp", n_models=2, epochs=20, arch_options=(("depth", 1), ("hidden", 16)), batch_size=None, loss="hinge0", lr=0.01, momentum=0.9
+    )
     st = train_ensemble(cfg, x, y, {"train": x}, progress=False)
     assert (st.loss[:, -1] <= st.loss[:, 0]).all() and st.loss[:, -1].max() < 0.01
     acc = (st.preds["train"][:, -1] == y).mean(1)

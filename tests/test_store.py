@@ -53,7 +53,9 @@ def test_checkpoint_roundtrip_and_torn_file(tmp_path):
 
 SPEC = runs.EnsembleSpec(
     runs.DataSpec("gaussians", n_train=300, n_test=100),
-    TrainConfig("mlp", n_models=3, epochs=40, arch_options=(("depth", 2), ("hidden", 16)), batch_size=30, lr=0.01, momentum=0.9, keep_weights=True),
+    TrainConfig(
+        "mlp", n_models=3, epochs=40, arch_options=(("depth", 2), ("hidden", 16)), batch_size=30, lr=0.01, momentum=0.9, keep_weights=True
+    ),
 )
 
 CHILD = """

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from replicate.train import TrainConfig, _batches, loss_fn, lr_at, train_ensemble
+from replicate.train import TrainConfig, batches, loss_fn, lr_at, train_ensemble
 
 
 def blobs(n=400, seed=0):
@@ -45,8 +45,7 @@ def test_ensemble_learns_and_records_every_epoch(engine):
 def test_engines_agree_without_dropout():
     x, y = blobs()
     states = [
-        train_ensemble(TrainConfig(n_models=2, epochs=2, engine=e, **MLP), x, y, {"train": x}, progress=False)
-        for e in ("loop", "batched")
+        train_ensemble(TrainConfig(n_models=2, epochs=2, engine=e, **MLP), x, y, {"train": x}, progress=False) for e in ("loop", "batched")
     ]
     assert torch.allclose(states[0].params["stages.out.weight"], states[1].params["stages.out.weight"], atol=1e-4)
 
@@ -58,7 +57,10 @@ def test_cnn_engines_and_dropout_run():
     for engine in ("loop", "batched"):
         st = train_ensemble(
             TrainConfig("small_stvgg", n_models=2, epochs=1, width=0.25, batch_size=20, engine=engine, keep_logits=True),
-            x, y, {"test": x[:10]}, progress=False,
+            x,
+            y,
+            {"test": x[:10]},
+            progress=False,
         )
         assert st.extra["logits"]["test"].shape == (2, 10, 3)
         assert np.array_equal(st.extra["logits"]["test"].argmax(-1), st.preds["test"][:, -1])
@@ -66,13 +68,13 @@ def test_cnn_engines_and_dropout_run():
 
 def test_batches_cover_each_members_mask_once_per_epoch():
     masks = np.array([[1, 1, 1, 0, 0, 1, 1], [0, 0, 1, 1, 1, 1, 0]], bool)
-    idx, w = _batches(masks, 2, seed=0, epoch=0)
+    idx, w = batches(masks, 2, seed=0, epoch=0)
     for m in range(2):
         seen = idx[:, m][w[:, m] > 0]
         assert sorted(seen) == list(np.flatnonzero(masks[m]))
-    idx_other_epoch, _ = _batches(masks, 2, seed=0, epoch=1)
+    idx_other_epoch, _ = batches(masks, 2, seed=0, epoch=1)
     assert not np.array_equal(idx, idx_other_epoch)
-    full, wf = _batches(masks, None, seed=0, epoch=0)
+    full, wf = batches(masks, None, seed=0, epoch=0)
     assert full.shape == (1, 2, 5) and wf.sum() == 9
 
 
@@ -119,7 +121,7 @@ def test_unequal_member_sets_never_step_on_empty_batches():
     masks = np.zeros((2, 10), bool)
     masks[0, :3] = True
     masks[1, :] = True
-    idx, w = _batches(masks, 4, seed=0, epoch=0)
+    idx, w = batches(masks, 4, seed=0, epoch=0)
     assert w.shape[0] == 3 and (w.sum(-1) > 0).all()
     assert w[:, 1].sum(-1).tolist() == [4, 3, 3]
 

@@ -37,7 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("figure", help="<paper>/<id>, e.g. hacohen2020/h1")
     run.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help="set a parameter (value parsed as YAML)")
     run.add_argument("-f", action="append", default=[], metavar="FILE", help="a YAML file of parameters (applied before -p)")
-    run.add_argument("--scale", default="laptop", choices=("laptop", "paper", "smoke"), help="start from this scale's parameter file (default: the notebook's laptop values)")
+    run.add_argument(
+        "--scale",
+        default="laptop",
+        choices=("laptop", "paper", "smoke"),
+        help="start from this scale's parameter file (default: the notebook's laptop values)",
+    )
 
     book = sub.add_parser("book", help="execute every notebook whose inputs changed, then build the HTML into _build/html")
     book.add_argument("--force", action="store_true", help="execute every notebook, changed or not")
@@ -46,7 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmarks that print ours-vs-baseline ratios measured in one run")
     from .bench import BENCHES
 
-    bench.add_argument("what", choices=BENCHES, help="which benchmark; each module's docstring (replicate.bench.<what>) says what it compares")
+    bench.add_argument(
+        "what", choices=BENCHES, help="which benchmark; each module's docstring (replicate.bench.<what>) says what it compares"
+    )
     bench.add_argument("--quick", action="store_true", help="a smaller problem (for a fast check, noisier ratios)")
 
     data = sub.add_parser("data", help="make sure data sets are available locally (system copy or download) and describe them")

@@ -39,9 +39,7 @@ _TORCHVISION: dict[str, tuple[type[tvd.VisionDataset], int]] = {
 GABOR_PARITIES = ("even", "odd")
 GABOR_CHANNELS = ("R", "G", "B")
 GABOR_ORIENTATIONS = (45, 90, 135, 180)
-GABOR_CLASSES: tuple[tuple[str, str, int], ...] = tuple(
-    itertools.product(GABOR_PARITIES, GABOR_CHANNELS, GABOR_ORIENTATIONS)
-)
+GABOR_CLASSES: tuple[tuple[str, str, int], ...] = tuple(itertools.product(GABOR_PARITIES, GABOR_CHANNELS, GABOR_ORIENTATIONS))
 """(parity, channel, base orientation in degrees) of each gabor class index.
 
 Class = 12 * parity + 4 * channel + orientation index, with parity even=cosine / odd=sine
@@ -178,9 +176,7 @@ def subset(a: Arrays, n: int, seed: int) -> Arrays:
     sizes = np.floor(quotas).astype(np.int64)
     remainder = quotas - sizes
     sizes[np.argsort(-remainder, kind="stable")[: n - sizes.sum()]] += 1
-    chosen = [
-        rng.choice(np.flatnonzero(a.y == c), size=k, replace=False) for c, k in zip(classes, sizes, strict=True)
-    ]
+    chosen = [rng.choice(np.flatnonzero(a.y == c), size=k, replace=False) for c, k in zip(classes, sizes, strict=True)]
     index = np.concatenate(chosen)
     return a.take(index[np.argsort(a.ids[index], kind="stable")])
 
@@ -190,10 +186,7 @@ def select_classes(a: Arrays, classes: Sequence[int], relabel: bool = True) -> A
     classes = [int(c) for c in classes]
     allowed = range(a.n_classes)
     if not classes or len(set(classes)) != len(classes) or any(c not in allowed for c in classes):
-        raise DataError(
-            f"classes={classes} is invalid for {a.name}: give distinct class indices in 0..{a.n_classes - 1}, "
-            "at least one."
-        )
+        raise DataError(f"classes={classes} is invalid for {a.name}: give distinct class indices in 0..{a.n_classes - 1}, at least one.")
     kept = a.take(np.isin(a.y, classes))
     if not relabel:
         return kept
@@ -204,9 +197,7 @@ def select_classes(a: Arrays, classes: Sequence[int], relabel: bool = True) -> A
         )
     mapping = np.full(a.n_classes, -1, dtype=np.int64)
     mapping[classes] = np.arange(len(classes))
-    return dataclasses.replace(
-        kept, y=mapping[kept.y], original_y=mapping[kept.original_y], n_classes=len(classes)
-    )
+    return dataclasses.replace(kept, y=mapping[kept.y], original_y=mapping[kept.original_y], n_classes=len(classes))
 
 
 def label_noise(a: Arrays, fraction: float, seed: int) -> Arrays:
@@ -264,10 +255,7 @@ def holdout_masks(n: int, n_models: int, seed: int, train_fraction: float = 0.9)
     n = _check_int("n", n, 1, None, "pass the number of examples")
     n_models = _check_int("n_models", n_models, 1, None, "pass how many models to train")
     if not 0.0 < train_fraction < 1.0:
-        raise DataError(
-            f"train_fraction={train_fraction!r} is outside (0, 1); pass the share of points each model trains on, "
-            "e.g. 0.9."
-        )
+        raise DataError(f"train_fraction={train_fraction!r} is outside (0, 1); pass the share of points each model trains on, e.g. 0.9.")
     order = np.argsort(_rng(seed).random((n_models, n)), axis=1)
     masks = np.zeros((n_models, n), dtype=bool)
     np.put_along_axis(masks, order[:, : round(train_fraction * n)], True, axis=1)

@@ -186,7 +186,9 @@ def _imap(fn: Callable[[np.ndarray], np.ndarray], batch: np.ndarray, workers: in
             yield pending.popleft().result()
 
 
-def _run(fn: Callable[[np.ndarray], np.ndarray], batch: np.ndarray, workers: int | None, progress: Callable[[int], object] | None = None) -> np.ndarray:
+def _run(
+    fn: Callable[[np.ndarray], np.ndarray], batch: np.ndarray, workers: int | None, progress: Callable[[int], object] | None = None
+) -> np.ndarray:
     """fn over the batch's chunks, concatenated along the last (image) axis."""
     parts = []
     for part in _imap(fn, batch, workers):
@@ -293,7 +295,9 @@ def dct_map(img: np.ndarray) -> np.ndarray:
     return np.log10(np.maximum(np.abs(coef), 1e-6))
 
 
-def maps(img: np.ndarray, window: int = WINDOW, sigma: float = SIGMA, scale: float = SCALE, min_size: int = MIN_SIZE) -> dict[str, np.ndarray]:
+def maps(
+    img: np.ndarray, window: int = WINDOW, sigma: float = SIGMA, scale: float = SCALE, min_size: int = MIN_SIZE
+) -> dict[str, np.ndarray]:
     """The grey image and, keyed like STATS, the map behind each statistic (Fig. 3)."""
     return {
         "grey": grey(img),

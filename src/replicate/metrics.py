@@ -263,9 +263,7 @@ def match_epochs_by_accuracy(acc_a: ArrayLike, acc_b: ArrayLike, tol: float = 0.
     return [(int(a), int(b)) for a, b in zip(np.flatnonzero(ok), best[ok])]
 
 
-def independent_predictions(
-    accuracies: ArrayLike, labels: ArrayLike, n_classes: int, rng: np.random.Generator
-) -> NDArray[np.int64]:
+def independent_predictions(accuracies: ArrayLike, labels: ArrayLike, n_classes: int, rng: np.random.Generator) -> NDArray[np.int64]:
     """Predictions of independent models with matched accuracy (Hacohen 2020 Fig. 1c, 3b baseline).
 
     Model i is right on each example with probability accuracies[i], independently;

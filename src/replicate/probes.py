@@ -25,10 +25,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from . import data, metrics, models, provenance
+from . import data, metrics, models, provenance, train
 from .runs import DataSpec, Record, views
-from .store import Store, key as store_key
-from . import train
+from .store import Store
+from .store import key as store_key
 from .train import to_tensor
 
 VERSION = "probes-1"
@@ -314,6 +314,27 @@ def _probe_member(record: Record, i: int, k: int, probe_dim: int | None, seed: i
     return arrays, meta
 
 
+def _cached_member(
+    record: Record, i: int, k: int, probe_dim: int | None, seed: int, splits: Sequence[str], device, batch: int, store: Store
+):
+    """One member's probe arrays and metadata, from the store or computed and saved."""
+    key = member_key(record, i, k, probe_dim, seed, splits)
+
+    def compute() -> tuple[dict[str, np.ndarray], dict]:
+        arrays, meta = _probe_member(record, i, k, probe_dim, seed, splits, device, batch)
+        return arrays, meta | {
+            "key": key,
+            "ensemble": record.key,
+            "member": i,
+            "k": k,
+            "probe_dim": probe_dim,
+            "seed": seed,
+            **provenance.info(),
+        }
+
+    return store.cached("probes", key, compute)
+
+
 def member_key(record: Record, i: int, k: int, probe_dim: int | None, seed: int, splits: Sequence[str]) -> str:
     """Store key of member ``i``'s probes: the ensemble's key and every probe setting."""
     spec = {"ensemble": record.key, "member": i, "k": k, "probe_dim": probe_dim, "seed": seed, "splits": list(splits)}
@@ -341,15 +362,8 @@ def probe_ensemble(
         raise ValueError(f"splits {sorted(unknown)} are not allowed; choose from {SPLITS}")
     store = store or Store()
     members = tuple(range(record.spec.train.n_models) if members is None else members)
-    done = []
-    for i in tqdm(members, desc="k-NN probes", unit="member", disable=None if progress is None else not progress, leave=False):
-        key = member_key(record, i, k, probe_dim, seed, splits)
-
-        def compute() -> tuple[dict[str, np.ndarray], dict]:
-            arrays, meta = _probe_member(record, i, k, probe_dim, seed, splits, device, batch)
-            return arrays, meta | {"key": key, "ensemble": record.key, "member": i, "k": k, "probe_dim": probe_dim, "seed": seed, **provenance.info()}
-
-        done.append(store.cached("probes", key, compute))
+    bar = tqdm(members, desc="k-NN probes", unit="member", disable=None if progress is None else not progress, leave=False)
+    done = [_cached_member(record, i, k, probe_dim, seed, splits, device, batch, store) for i in bar]
     stacked = {name: np.stack([a[name] for a, _ in done]) for name in done[0][0]}
     metas = [m for _, m in done]
     return Probes(record.key, members, tuple(metas[0]["layers"]), record.masks[list(members)], stacked, metas)
@@ -388,15 +402,15 @@ def input_margins(
     """(M, n) linearised input margins (Baldock Sec. 3.3) of each member on ``split``, cached per member."""
     store = store or Store()
     members = tuple(range(record.spec.train.n_models) if members is None else members)
-    out = []
-    for i in tqdm(members, desc="input margins", unit="member", disable=None if progress is None else not progress, leave=False):
-        key = store_key("input_margin", {"ensemble": record.key, "member": i, "split": split}, VERSION)
-
-        def compute() -> tuple[dict[str, np.ndarray], dict]:
-            margin = input_margin(member_net(record, i, device), datasets(record)[split].x, batch, normaliser(record))
-            return {"margin": margin}, {"key": key, "ensemble": record.key, "member": i, "split": split, **provenance.info()}
-
-        out.append(store.cached("input_margin", key, compute)[0]["margin"])
-    return np.stack(out)
+    bar = tqdm(members, desc="input margins", unit="member", disable=None if progress is None else not progress, leave=False)
+    return np.stack([_member_input_margin(record, i, split, store, device, batch) for i in bar])
 
 
+def _member_input_margin(record: Record, i: int, split: str, store: Store, device, batch: int) -> np.ndarray:
+    key = store_key("input_margin", {"ensemble": record.key, "member": i, "split": split}, VERSION)
+
+    def compute() -> tuple[dict[str, np.ndarray], dict]:
+        margin = input_margin(member_net(record, i, device), datasets(record)[split].x, batch, normaliser(record))
+        return {"margin": margin}, {"key": key, "ensemble": record.key, "member": i, "split": split, **provenance.info()}
+
+    return store.cached("input_margin", key, compute)[0]["margin"]

@@ -13,8 +13,11 @@ PACKAGES = ("torch", "torchvision", "numpy", "faiss-cpu", "scikit-image", "scipy
 @lru_cache(maxsize=1)
 def git_commit() -> str:
     """The checked-out commit, with ``+dirty`` when the work tree has changes."""
+
+    def run(*a: str) -> str:
+        return subprocess.run(["git", *a], capture_output=True, text=True, check=True).stdout.strip()
+
     try:
-        run = lambda *a: subprocess.run(["git", *a], capture_output=True, text=True, check=True).stdout.strip()
         return run("rev-parse", "--short", "HEAD") + ("+dirty" if run("status", "--porcelain", "--untracked-files=no") else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -34,7 +37,11 @@ def info() -> dict:
     """Provenance fields stored with every run-store entry and shown in every notebook."""
     import torch
 
-    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    device = (
+        torch.cuda.get_device_name(0)
+        if torch.cuda.is_available()
+        else f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    )
     return {"git": git_commit(), "versions": versions(), "hardware": device}
 
 
@@ -46,8 +53,7 @@ def summary(records: list, wall_seconds: float, entries: list[str] = ()) -> str:
     lines = [f"git commit: {git_commit()}", f"device: {info()['hardware']}", f"notebook wall time: {wall_seconds:.1f} s"]
     for r in records:
         lines.append(
-            f"run-store entry ensemble/{r.key}: engine {r.meta['engine']}, trained in {r.meta['train_seconds']} s "
-            f"at commit {r.meta['git']}"
+            f"run-store entry ensemble/{r.key}: engine {r.meta['engine']}, trained in {r.meta['train_seconds']} s at commit {r.meta['git']}"
         )
     lines += [f"run-store entry {e}" for e in entries]
     lines.append("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + f" (torch threads {torch.get_num_threads()})")

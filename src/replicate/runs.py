@@ -15,7 +15,8 @@ import torch
 from tqdm import tqdm
 
 from . import data, imagestats, provenance
-from .store import Store, key as store_key
+from .store import Store
+from .store import key as store_key
 from .train import State, TrainConfig, resolve_engine, train_ensemble
 
 VERSION = "ensemble-2"
@@ -292,7 +293,13 @@ def image_stats(
         if n is not None:
             a = data.subset(a, n, seed)
         start = time.perf_counter()
-        with tqdm(total=len(a), desc=f"image statistics of {dataset}/{split}", unit="image", leave=False, disable=None if progress is None else not progress) as bar:
+        with tqdm(
+            total=len(a),
+            desc=f"image statistics of {dataset}/{split}",
+            unit="image",
+            leave=False,
+            disable=None if progress is None else not progress,
+        ) as bar:
             stats = imagestats.all_stats(images(a), progress=bar.update, **{p: s[p] for p in imagestats.DEFAULTS})
         meta = {"spec": s, "key": k, "version": IMAGESTATS_VERSION, "seconds": round(time.perf_counter() - start, 2), **provenance.info()}
         return {**stats, "ids": np.asarray(a.ids)}, meta

@@ -254,7 +254,7 @@ class _Members:
         for s in range(0, len(x), batch):
             xb = x[s : s + batch]
             if self.engine == "loop":
-                outs.append(torch.stack(self._each(lambda i: self.nets[i](self._x(xb)))))
+                outs.append(torch.stack(self._each(lambda i, xb=xb: self.nets[i](self._x(xb)))))
             else:
                 outs.append(self._forward(xb, shared=True))
         return torch.cat(outs, 1)
@@ -302,7 +302,7 @@ def build_members(cfg: TrainConfig, in_shape, n_classes: int, engine: str, devic
 
 def _momentum_state(opt: torch.optim.Optimizer, members: _Members) -> dict[str, torch.Tensor]:
     bufs = {}
-    for p, (k, i) in zip(members.parameters(), members.param_names()):
+    for p, (k, _) in zip(members.parameters(), members.param_names()):
         buf = opt.state.get(p, {}).get("momentum_buffer")
         if buf is not None:
             bufs.setdefault(k, []).append(buf.detach().clone())
@@ -315,7 +315,7 @@ def _load_momentum(opt: torch.optim.Optimizer, members: _Members, bufs: dict[str
             opt.state[p]["momentum_buffer"] = (bufs[k] if i < 0 else bufs[k][i]).clone()
 
 
-def _batches(masks: np.ndarray, batch_size: int | None, seed: int, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+def batches(masks: np.ndarray, batch_size: int | None, seed: int, epoch: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-member shuffled mini-batches as padded index and weight arrays (steps, N, B).
 
     Every member takes the same number of steps, ceil(largest set / batch_size), its examples
@@ -389,7 +389,7 @@ def train_ensemble(
         members.load(state.params, state.buffers)
         _load_momentum(opt, members, state.momentum)
 
-    steps_per_epoch = len(_batches(masks, cfg.batch_size, cfg.seed, 0)[0])
+    steps_per_epoch = len(batches(masks, cfg.batch_size, cfg.seed, 0)[0])
     eval_at = {s: j for j, s in enumerate(cfg.eval_steps)}
     bar = tqdm(
         range(state.epoch, cfg.epochs),
@@ -402,7 +402,7 @@ def train_ensemble(
     )
     for epoch in bar:
         members.reseed(cfg.seed, epoch)
-        idx, w = _batches(masks, cfg.batch_size, cfg.seed, epoch)
+        idx, w = batches(masks, cfg.batch_size, cfg.seed, epoch)
         members.train(True)
         total = torch.zeros(cfg.n_models, device=device)
         with members.parallel():

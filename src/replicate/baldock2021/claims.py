@@ -106,8 +106,7 @@ FIGURES: dict[str, Figure] = figures(
         (
             ClaimSpec(
                 "r_output_margin",
-                "Mean prediction depth of test points correlates negatively with their log output margin (value: "
-                "Pearson r).",
+                "Mean prediction depth of test points correlates negatively with their log output margin (value: Pearson r).",
                 -0.70,
             ),
             ClaimSpec(

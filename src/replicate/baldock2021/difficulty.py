@@ -14,7 +14,6 @@ from .. import metrics
 from ..probes import Probes
 from ..runs import Record
 
-
 WHERE = ("val", "train", "test")
 CORNERS = ("easy", "looks like another class", "ambiguous unless labelled", "ambiguous")
 
@@ -113,20 +112,20 @@ def corners(pd_train: np.ndarray, pd_val: np.ndarray, n: int, max_depth: float) 
     return out
 
 
-def _spearman(a: np.ndarray, b: np.ndarray) -> float:
-    return metrics.correlation(a, b, "spearman").r
-
-
 def halves_correlations(probes: dict[str, Probes], where: str) -> np.ndarray:
     """(R, R) Spearman of mean prediction depth between half-ensembles (Fig. 2 left), in the order
     of ``probes``: the diagonal correlates the two halves of one ensemble (:func:`halves`), an
     off-diagonal entry a half of one with a half of another, averaged over the four pairings, so
     every entry compares means over the same number of members as the diagonal does."""
     h = [halves(p, where) for p in probes.values()]
+
+    def rho(x: np.ndarray, y: np.ndarray) -> float:
+        return metrics.correlation(x, y, "spearman").r
+
     out = np.empty((len(h), len(h)))
     for i, a in enumerate(h):
         for j, b in enumerate(h):
-            out[i, j] = _spearman(*a) if i == j else np.mean([_spearman(x, y) for x in a for y in b])
+            out[i, j] = rho(*a) if i == j else np.mean([rho(x, y) for x in a for y in b])
     return out
 
 
@@ -155,7 +154,11 @@ def margin_correlations(depth: np.ndarray, margin: np.ndarray) -> dict[str, floa
     rank correlation (log-free); points with a zero or undefined margin are left out."""
     margin = np.asarray(margin, dtype=np.float64)
     log = np.log10(np.where(margin > 0, margin, np.nan))
-    return {"pearson_log": metrics.correlation(depth, log).r, "spearman": _spearman(depth, log), "n": int(np.isfinite(log).sum())}
+    return {
+        "pearson_log": metrics.correlation(depth, log).r,
+        "spearman": metrics.correlation(depth, log, "spearman").r,
+        "n": int(np.isfinite(log).sum()),
+    }
 
 
 def scaled_iteration_learned(record: Record, split: str = "train") -> np.ndarray:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import probes
-from ..store import Store, key as store_key
+from ..store import Store
+from ..store import key as store_key
 
 
 def layer_accuracy(probe_preds: np.ndarray, labels: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -51,7 +52,9 @@ def middle_layers(n_probes: int) -> list[int]:
     return list(range(1 + hidden // 3, 1 + hidden - hidden // 3))
 
 
-def pool_votes(record, points=None, k: int = 30, probe_dim: int | None = None, seed: int = 0, members=None, store=None, device=None) -> np.ndarray:
+def pool_votes(
+    record, points=None, k: int = 30, probe_dim: int | None = None, seed: int = 0, members=None, store=None, device=None
+) -> np.ndarray:
     """(M, L, len(points), C) every k-NN probe's neighbour votes for the training-pool points
     ``points`` (default: all): the probes of :func:`probes.probe_ensemble` (index = the member's
     training points, a point it trained on leaves itself out), keeping all the votes where the
@@ -61,20 +64,25 @@ def pool_votes(record, points=None, k: int = 30, probe_dim: int | None = None, s
     every = points is None
     points = np.arange(record.masks.shape[1]) if every else np.asarray(points, dtype=np.int64)
     members = tuple(range(record.spec.train.n_models) if members is None else members)
-    out = []
-    for i in members:
-        spec = {"ensemble": record.key, "member": i, "k": k, "probe_dim": probe_dim, "seed": seed, "points": None if every else points.tolist()}
-        key = store_key("pool_votes", spec, probes.VERSION)
+    return np.stack([_member_pool_votes(record, i, points, every, k, probe_dim, seed, store, device) for i in members])
 
-        def compute() -> tuple[dict[str, np.ndarray], dict]:
-            train, mask = probes.datasets(record)["train"], record.masks[i]
-            acts = probes.activations(probes.member_net(record, i, device), train.x, probe_dim=probe_dim, seed=seed, norm=probes.normaliser(record))
-            query = {name: a[points] for name, a in acts.items()}
-            _, votes = probes.layer_predictions(acts, train.y, query, k, record.n_classes, probes.own_rows(mask)[points], index_rows=mask)
-            return {"votes": votes}, {"key": key, "ensemble": record.key, "member": i, "n_points": len(points)}
 
-        out.append(store.cached("pool_votes", key, compute)[0]["votes"])
-    return np.stack(out)
+def _member_pool_votes(
+    record, i: int, points: np.ndarray, every: bool, k: int, probe_dim: int | None, seed: int, store: Store, device
+) -> np.ndarray:
+    spec = {"ensemble": record.key, "member": i, "k": k, "probe_dim": probe_dim, "seed": seed, "points": None if every else points.tolist()}
+    key = store_key("pool_votes", spec, probes.VERSION)
+
+    def compute() -> tuple[dict[str, np.ndarray], dict]:
+        train, mask = probes.datasets(record)["train"], record.masks[i]
+        acts = probes.activations(
+            probes.member_net(record, i, device), train.x, probe_dim=probe_dim, seed=seed, norm=probes.normaliser(record)
+        )
+        query = {name: a[points] for name, a in acts.items()}
+        _, votes = probes.layer_predictions(acts, train.y, query, k, record.n_classes, probes.own_rows(mask)[points], index_rows=mask)
+        return {"votes": votes}, {"key": key, "ensemble": record.key, "member": i, "n_points": len(points)}
+
+    return store.cached("pool_votes", key, compute)[0]["votes"]
 
 
 def cross_fitted_layer(probe_hits: np.ndarray, net_hits: np.ndarray, counts: np.ndarray, candidates, seed: int = 0) -> dict:
@@ -114,7 +122,9 @@ def max_spread(curves) -> float:
     return float(np.nanmax(c.max(0) - c.min(0)))
 
 
-def logistic_probes(record, member: int = 0, probe_dim: int | None = None, seed: int = 0, max_iter: int = 500, device=None) -> dict[str, np.ndarray]:
+def logistic_probes(
+    record, member: int = 0, probe_dim: int | None = None, seed: int = 0, max_iter: int = 500, device=None
+) -> dict[str, np.ndarray]:
     """Logistic-regression probes (App. E, Fig. E.48) on member ``member``'s activations at every
     probe point, projected as the k-NN probes see them: per layer, the accuracy of a probe fit on
     the member's training points on those same points (``train``) and on the test set (``test``),
@@ -148,4 +158,7 @@ def logistic_probes(record, member: int = 0, probe_dim: int | None = None, seed:
 def probe_widths(record, member: int = 0) -> dict[str, int]:
     """{probe layer: its full width} for a member of ``record`` (before any random projection)."""
     x = probes.datasets(record)["train"].x[:2]
-    return {name: a.shape[1] for name, a in probes.activations(probes.member_net(record, member, "cpu"), x, norm=probes.normaliser(record)).items()}
+    return {
+        name: a.shape[1]
+        for name, a in probes.activations(probes.member_net(record, member, "cpu"), x, norm=probes.normaliser(record)).items()
+    }

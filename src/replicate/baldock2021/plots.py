@@ -10,7 +10,6 @@ from matplotlib.colors import LogNorm
 from matplotlib.ticker import MaxNLocator
 
 
-
 def _grid(n: int, ncols: int | None, size: tuple[float, float], **kw) -> tuple[plt.Figure, np.ndarray]:
     ncols = min(n, ncols or n)
     nrows = -(-n // ncols)
@@ -51,7 +50,9 @@ def depth_distributions(
     return fig
 
 
-def hist2d_panels(panels: dict[str, dict], ncols: int | None = None, suptitle: str = "", size: tuple[float, float] = (3.4, 3.0)) -> plt.Figure:
+def hist2d_panels(
+    panels: dict[str, dict], ncols: int | None = None, suptitle: str = "", size: tuple[float, float] = (3.4, 3.0)
+) -> plt.Figure:
     """2-D histograms (Baldock Fig. 2 right, 3, 4 left, 7): one panel per title.
 
     Each panel is a dict with ``x``, ``y`` (1-D; pairs with a nan are dropped), ``xbins``,
@@ -97,7 +98,7 @@ def depth_markers(
     """Baldock Fig. 4 (middle, right), 5 (left), C.21: the mean of a quantity at each prediction
     depth, the marker area proportional to the fraction of points at that depth.
 
-    ``panels[title][label] = (levels, means, fractions)`` as :func:`replicate.difficulty.by_depth`
+    ``panels[title][label] = (levels, means, fractions)`` as :func:`replicate.baldock2021.difficulty.by_depth`
     returns them; ``ylabel[title]`` labels the y axis."""
     fig, axes = _grid(len(panels), ncols, (3.8, 3.1))
     for ax, (title, series) in zip(axes.flat, panels.items()):
@@ -145,7 +146,9 @@ def nearest_points(values: np.ndarray, targets, n: int) -> dict[float, np.ndarra
     return out
 
 
-def image_rows(rows: dict[str, np.ndarray], titles: dict[str, np.ndarray] | None = None, suptitle: str = "", size: float = 1.0) -> plt.Figure:
+def image_rows(
+    rows: dict[str, np.ndarray], titles: dict[str, np.ndarray] | None = None, suptitle: str = "", size: float = 1.0
+) -> plt.Figure:
     """A grid of images, one row per key (its name on the left): ``rows[name]`` is uint8
     (n, C, H, W); ``titles[name]`` an optional caption (a sequence of strings) above each image."""
     n = max((len(v) for v in rows.values()), default=1) or 1
@@ -173,6 +176,7 @@ def image_rows(rows: dict[str, np.ndarray], titles: dict[str, np.ndarray] | None
 def fraction_edges(n: int) -> np.ndarray:
     """Bin edges centred on 0, 1/n, ..., 1: the values a fraction of ``n`` models can take."""
     return (np.arange(n + 2) - 0.5) / n
+
 
 SPLIT_COLORS = {
     "clean train": "#2166ac",
@@ -277,7 +281,18 @@ def depth_vs_margin(ax, depth, margin, r=None, rho=None, xlabel="mean prediction
     idx = np.digitize(d, xb[1:-1])
     centres = np.array([(xb[i] + xb[i + 1]) / 2 for i in np.unique(idx)])
     means = np.array([m[idx == i].mean() for i in np.unique(idx)])
-    ax.plot(centres, means, "-o", color="white", mec="black", mew=0.6, ms=4, lw=1.5, path_effects=[pe.withStroke(linewidth=2.6, foreground="black")], label="mean log margin")
+    ax.plot(
+        centres,
+        means,
+        "-o",
+        color="white",
+        mec="black",
+        mew=0.6,
+        ms=4,
+        lw=1.5,
+        path_effects=[pe.withStroke(linewidth=2.6, foreground="black")],
+        label="mean log margin",
+    )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(f"log10 {ylabel}")
     parts = [f"r = {r:.2f}" if r is not None else "", f"Spearman {rho:.2f}" if rho is not None else ""]

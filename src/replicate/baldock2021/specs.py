@@ -8,7 +8,6 @@ import numpy as np
 from ..runs import DataSpec, EnsembleSpec
 from ..train import TrainConfig
 
-
 RECIPES = {
     "resnet18": {"lr": 1e-2, "momentum": 0.95, "steps": (4000, 3000)},
     "vgg16": {"lr": 1e-2, "momentum": 0.95, "steps": (3000, 6000, 1000)},
@@ -16,6 +15,56 @@ RECIPES = {
 }
 """Table 1 (Fashion-MNIST): SGD learning rate and momentum, and the steps spent at each learning
 rate (divided by 5 at every change); we keep the fractions of training, not the step counts."""
+
+
+_LAPTOP = {"dataset": "fashion_mnist", "width": 0.125, "n_train": 3000, "n_test": 1000, "seed": 0}
+_SMOKE = {"dataset": "fashion_mnist", "n_models": 4, "n_train": 300, "n_test": 100, "epochs": 2, "batch_size": 64, "seed": 0}
+_PAPER = {"dataset": "fashion_mnist", "width": 1.0, "n_models": 250, "n_train": None, "n_test": None, "batch_size": 256, "seed": 0}
+
+SHARED_RUNS: dict[str, dict[str, dict]] = {
+    "laptop": {
+        "mlp": {**_LAPTOP, "arch": "mlp", "n_models": 20, "epochs": 15, "batch_size": 128},
+        "mlp_noisy": {**_LAPTOP, "arch": "mlp", "n_models": 20, "epochs": 15, "batch_size": 128, "label_noise": 0.4},
+        "vgg": {**_LAPTOP, "arch": "vgg16", "n_models": 16, "epochs": 20, "batch_size": 32},
+        "vgg_full": {**_LAPTOP, "arch": "vgg16", "n_models": 8, "epochs": 20, "batch_size": 32, "split": "same"},
+        "resnet": {**_LAPTOP, "arch": "resnet18", "n_models": 8, "epochs": 12, "batch_size": 128},
+    },
+    "smoke": {
+        "mlp": {**_SMOKE, "arch": "mlp", "width": 0.125},
+        "mlp_noisy": {**_SMOKE, "arch": "mlp", "width": 0.125, "label_noise": 0.4},
+        "vgg": {**_SMOKE, "arch": "mlp", "width": 0.0625},
+        "vgg_full": {**_SMOKE, "arch": "mlp", "width": 0.0625, "n_models": 2, "split": "same"},
+        "resnet": {**_SMOKE, "arch": "lenet5", "width": 0.5},
+    },
+    "paper": {
+        "mlp": {**_PAPER, "arch": "mlp", "epochs": 59},
+        "mlp_noisy": {**_PAPER, "arch": "mlp", "epochs": 59, "label_noise": 0.4},
+        "vgg": {**_PAPER, "arch": "vgg16", "epochs": 47},
+        "vgg_full": {**_PAPER, "arch": "vgg16", "n_models": 25, "epochs": 43, "split": "same"},
+        "resnet": {**_PAPER, "arch": "resnet18", "epochs": 33},
+    },
+}
+"""The chapter's shared ensembles, declared once per scale; figures read them through
+:func:`shared`, so two figures naming one run read one store entry.
+
+- laptop: 20 MLPs (with and without 40% noisy labels) and 8 ResNet18s, each on its own random 90%
+  of a 3,000-image pool, 16 VGG16s likewise and 8 on the whole pool, all at 1/8 width; VGG16s
+  train at batch 32 for 20 epochs (about 1,700 SGD steps, see the chapter page).
+- smoke (CI): stand-ins that run in seconds (MLPs for MLP and VGG16, a LeNet5 for ResNet18).
+- paper (for a GPU): 250 full-width members on the full Fashion-MNIST (25 VGG16s on all of it),
+  Table 1's steps at batch 256 as epochs (MLP 12,500 steps -> 59 epochs, VGG16 10,000 -> 47 on
+  54,000 images and 43 on 60,000, ResNet18 7,000 -> 33)."""
+
+
+def shared(name: str, scale: str, changes: dict | None = None) -> dict:
+    """The parameters of the shared run ``name`` at ``scale``, with a figure's ``changes`` (e.g.
+    ``{"epochs": 30}``) laid over them."""
+    if scale not in SHARED_RUNS:
+        raise ValueError(f"scale={scale!r} is not allowed; choose one of: {', '.join(SHARED_RUNS)}")
+    runs = SHARED_RUNS[scale]
+    if name not in runs:
+        raise ValueError(f"{name!r} is not a shared run; choose one of: {', '.join(runs)}")
+    return {**runs[name], **(changes or {})}
 
 
 def milestones(steps, epochs: int) -> tuple[float, ...]:

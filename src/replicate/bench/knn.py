@@ -80,7 +80,9 @@ def main(quick: bool = False) -> dict:
     t_ours, ours = res["ours (faiss)"]
     flops = 2 * n_index * n_query * dim
     print(f"k-NN: {n_index} index x {n_query} queries x {dim} dims, k={k}, {n_classes} classes; best of {repeats}")
-    print(f"probe accuracy {np.mean(ours == y_query):.3f}; float32 matmul peak {peak / 1e9:.1f} GFLOP/s ({torch.get_num_threads()} threads)")
+    print(
+        f"probe accuracy {np.mean(ours == y_query):.3f}; float32 matmul peak {peak / 1e9:.1f} GFLOP/s ({torch.get_num_threads()} threads)"
+    )
     print(f"{'method':<18} {'seconds':>8} {'ours is x faster':>17} {'GFLOP/s':>8} {'agrees with ours':>17}")
     agree = {}
     for name, (t, pred) in res.items():

@@ -75,6 +75,8 @@ def main(quick: bool = False) -> dict:
     layers = len(net.probe_names)
     print(f"VGG16 (width {width}) on {n} random {in_shape} inputs, batch {batch}, {layers} probe layers, {torch.get_num_threads()} threads")
     print(f"one pass: {t_one:.2f} s; one truncated pass per layer: {t_per:.2f} s; same activations: {same}")
-    print(f"speedup {t_per / t_one:.2f}; the FLOP ratio of the two (ideal speedup) is {ideal_speedup(net, in_shape):.2f}; target >= layers / 2 = {layers / 2:.1f}")
+    print(
+        f"speedup {t_per / t_one:.2f}; the FLOP ratio of the two (ideal speedup) is {ideal_speedup(net, in_shape):.2f}; target >= layers / 2 = {layers / 2:.1f}"
+    )
     print(f"bench probes: one_pass_speedup={t_per / t_one:.2f} layers={layers}")
     return {"one_pass_speedup": t_per / t_one, "layers": layers, "ideal": ideal_speedup(net, in_shape), "same": same}

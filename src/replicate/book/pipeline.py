@@ -26,6 +26,8 @@ SCALES = ("laptop", "paper", "smoke")
 
 class ParameterError(ValueError):
     """A figure, scale, parameter or parameter file the user asked for is not valid."""
+
+
 HASH_KEY = "replicate_inputs"
 
 
@@ -61,26 +63,53 @@ def defaults(path: Path) -> dict:
 
 
 def parameters(path: Path, scale: str = "laptop", overrides: dict | None = None, files: list[Path] = ()) -> dict:
-    """The parameters to run ``path`` with: a scale's file, then ``files``, then ``overrides``.
+    """The parameters to run ``path`` with: ``scale`` (for a notebook that has that parameter), a
+    scale's file, then ``files``, then ``overrides``, each laid over the last.
 
-    Unknown names are an error that lists the notebook's parameters."""
+    ``overrides`` may name a key inside a dict-valued parameter as ``name.key`` (``-p vgg.epochs
+    30``): that key changes and the rest of the dict stays. Unknown names are an error that lists
+    the notebook's parameters."""
     if scale not in SCALES:
         raise ParameterError(f"scale={scale!r}; allowed: {', '.join(SCALES)}")
     known = defaults(path)
-    params: dict = {}
+    params: dict = {"scale": scale} if "scale" in known and scale != "laptop" else {}
     scale_file = path.parent / "params" / f"{path.stem.split('_')[0]}.{scale}.yaml"
     for f in ([scale_file] if scale != "laptop" else []) + [Path(f) for f in files]:
         if not f.exists():
             raise ParameterError(f"parameter file {f} does not exist")
         params |= yaml.safe_load(f.read_text()) or {}
-    params |= overrides or {}
+    for name, value in (overrides or {}).items():
+        head, *path_in = name.split(".")
+        if path_in:
+            if not isinstance(known.get(head), dict):
+                allowed = [k for k, v in known.items() if isinstance(v, dict)]
+                raise ParameterError(
+                    f"parameter {name}: {head!r} is not a dict parameter; name.key works for: {', '.join(allowed) or 'none'}"
+                )
+            for key in reversed(path_in):
+                value = {key: value}
+            value = _merge(params.get(head, known[head]), value)
+        params[head] = value
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for {path.name}; allowed: {', '.join(known)}")
     for k, v in params.items():
-        if known[k] is not None and v is not None and type(known[k]) is not type(v) and not (isinstance(known[k], float) and isinstance(v, int)):
+        if (
+            known[k] is not None
+            and v is not None
+            and type(known[k]) is not type(v)
+            and not (isinstance(known[k], float) and isinstance(v, int))
+        ):
             raise ParameterError(f"parameter {k}={v!r} should be a {type(known[k]).__name__} like the default {known[k]!r}")
     return params
+
+
+def _merge(base: dict, new: dict) -> dict:
+    """``new`` laid over ``base``: dicts merge key by key at every depth, anything else is replaced."""
+    out = dict(base)
+    for k, v in new.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 def _source_hash(root: Path) -> str:
@@ -155,10 +184,6 @@ def stale(root: Path | None = None) -> list[str]:
         if not out.exists() or nbformat.read(out, as_version=4).metadata.get(HASH_KEY) != inputs_hash(path, {}, root):
             todo.append(fig)
     return todo
-
-
-
-
 
 
 def book(force: bool = False, build: bool = True, root: Path | None = None) -> Path:

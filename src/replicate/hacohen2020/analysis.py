@@ -10,24 +10,10 @@ from ..curves import NON_BIMODAL_MARGIN, bimodality_summary
 from ..runs import Record
 
 
-
-
-
-
-
-
-
-
-
-
-
-
 def random_consensus(n_models: int, n_classes: int, n: int, seed: int = 0) -> np.ndarray:
     """(n,) consensus of ``n_models`` classifiers that pick labels uniformly at random (Fig. 5a)."""
     preds = np.random.default_rng(seed).integers(0, n_classes, (n_models, n))
     return metrics.consensus(preds, n_classes)
-
-
 
 
 def majority_label(record: Record, split: str) -> np.ndarray:
@@ -76,16 +62,6 @@ def _first(index: np.ndarray) -> int | None:
 
 def _argmax_where(score: np.ndarray, mask: np.ndarray) -> int | None:
     return int(np.flatnonzero(mask)[np.argmax(score[mask])]) if mask.any() else None
-
-
-
-
-
-
-
-
-
-
 
 
 def non_bimodal_line(natural_bimodality: np.ndarray, checked: int | np.ndarray, margin: float = NON_BIMODAL_MARGIN) -> float:

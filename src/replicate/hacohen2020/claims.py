@@ -82,8 +82,7 @@ FIGURES: dict[str, Figure] = figures(
             ),
             ClaimSpec(
                 "noise_above_random",
-                "Mean consensus on Gaussian-noise images is above that of independent random classifiers "
-                "(value: the difference).",
+                "Mean consensus on Gaussian-noise images is above that of independent random classifiers (value: the difference).",
             ),
         ),
     ),
@@ -230,7 +229,7 @@ FIGURES: dict[str, Figure] = figures(
             ),
             ClaimSpec(
                 "boost_gain",
-                "Adding weak linear classifiers improves AdaBoost (App. F, \"as commonly observed\"): its test "
+                'Adding weak linear classifiers improves AdaBoost (App. F, "as commonly observed"): its test '
                 "accuracy with all k weak learners is above that with the first one (value: the difference).",
             ),
             ClaimSpec(

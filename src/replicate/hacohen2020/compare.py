@@ -7,6 +7,7 @@ collections, and the overlap of the two collections' sets of easy examples per e
 from __future__ import annotations
 
 import numpy as np
+
 from .. import metrics
 from ..curves import consistency_by_epoch
 from ..runs import Record
@@ -24,9 +25,7 @@ def mean_accuracy(record: Record, split: str) -> np.ndarray:
     return record.accuracy(split).mean(axis=0)
 
 
-def matched_epochs(
-    acc_a: np.ndarray, acc_b: np.ndarray, tol: float = 0.01, first_epoch: int = 0
-) -> tuple[list[tuple[int, int]], bool]:
+def matched_epochs(acc_a: np.ndarray, acc_b: np.ndarray, tol: float = 0.01, first_epoch: int = 0) -> tuple[list[tuple[int, int]], bool]:
     """Epoch pairs (from ``first_epoch`` on in both runs) of equal mean accuracy within ``tol``
     (Sec. 4.1, footnote 4: +-1%) and True; when no pair is that close, each epoch of a with the
     closest epoch of b, and False."""

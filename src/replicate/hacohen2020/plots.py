@@ -56,8 +56,6 @@ def consistency_histograms(
     return fig
 
 
-
-
 def epoch_curves(epochs: np.ndarray, curves: dict[str, np.ndarray], ylabel: str, title: str) -> plt.Figure:
     """A per-epoch summary (e.g. mean consensus) of each split beside its independent baseline."""
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
@@ -67,8 +65,9 @@ def epoch_curves(epochs: np.ndarray, curves: dict[str, np.ndarray], ylabel: str,
     return fig
 
 
-
-def class_coloured_histograms(panels: np.ndarray, epochs: list[int], n_models: int, label: np.ndarray, class_names: list[str]) -> plt.Figure:
+def class_coloured_histograms(
+    panels: np.ndarray, epochs: list[int], n_models: int, label: np.ndarray, class_names: list[str]
+) -> plt.Figure:
     """Hacohen App. E Fig. 27: consistency histograms per shown epoch, each bar stacked by the
     examples' most frequent predicted label. ``panels`` is (len(epochs), n)."""
     fig, axes = plt.subplots(1, len(epochs), figsize=(1.9 * len(epochs), 2.8), sharey=True, squeeze=False)
@@ -76,7 +75,15 @@ def class_coloured_histograms(panels: np.ndarray, epochs: list[int], n_models: i
     palette = sns.color_palette("tab10", len(class_names))
     for ax, values, e in zip(axes[0], panels, epochs):
         stacks = [values[label == c] for c in range(len(class_names))]
-        ax.hist(stacks, bins=edges, stacked=True, color=palette, weights=[np.full(len(v), 1 / len(values)) for v in stacks], edgecolor="none", rwidth=0.9)
+        ax.hist(
+            stacks,
+            bins=edges,
+            stacked=True,
+            color=palette,
+            weights=[np.full(len(v), 1 / len(values)) for v in stacks],
+            edgecolor="none",
+            rwidth=0.9,
+        )
         ax.set(title=f"epoch {e}", xlabel="consistency", xticks=[0, 0.5, 1], ylim=(0, 1))
     axes[0, 0].set_ylabel("fraction of examples")
     handles = [plt.Rectangle((0, 0), 1, 1, color=palette[c]) for c in range(len(class_names))]
@@ -97,7 +104,7 @@ def trajectories(epochs: np.ndarray, curves: dict[str, np.ndarray], images: dict
         ax.plot(epochs, y, marker="o", ms=3, color=colour, label=name)
     ax.set(xlabel="epoch", ylabel="consistency", ylim=(-0.03, 1.03), title="consistency of individual training images")
     ax.legend(fontsize=8, frameon=False, loc="center right")
-    for row, ((name, img), colour) in enumerate(zip((images or {}).items(), palette)):
+    for row, (img, colour) in enumerate(zip((images or {}).values(), palette)):
         iax = fig.add_subplot(grid[row, 1])
         iax.imshow(img.transpose(1, 2, 0).squeeze(), cmap="gray")
         iax.set_xticks([])
@@ -140,9 +147,7 @@ def _p_text(p: float) -> str:
     return "p < 1e-50" if p < 1e-50 else f"p = {p:.1g}"
 
 
-def accessibility_scatter(
-    panels: dict[str, tuple[np.ndarray, np.ndarray, float, float]], xlabel: str, ylabels: list[str]
-) -> plt.Figure:
+def accessibility_scatter(panels: dict[str, tuple[np.ndarray, np.ndarray, float, float]], xlabel: str, ylabels: list[str]) -> plt.Figure:
     """Hacohen Fig. 6c-e / 24 / 25: accessibility of each example in one collection against
     another, one panel per pair of collections: ``panels[title] = (x, y, r, p)``, the Pearson
     r and p printed in the title."""
@@ -244,7 +249,9 @@ def bimodality_comparison(
 GROUP_COLORS = {"easy": "#1b7837", "intermediate": "#e08214", "hard": "#b2182b"}
 
 
-def group_accuracy_bars(acc: dict[str, np.ndarray], groups: tuple[str, ...], overall: dict[str, float] | None = None, title: str = "") -> plt.Figure:
+def group_accuracy_bars(
+    acc: dict[str, np.ndarray], groups: tuple[str, ...], overall: dict[str, float] | None = None, title: str = ""
+) -> plt.Figure:
     """Hacohen App. F: each learner's accuracy on the easy / intermediate / hard groups, one
     cluster of bars per learner (``acc[learner]`` is (len(groups),)); ``overall`` marks each
     learner's accuracy on all examples with a black tick."""
@@ -253,7 +260,9 @@ def group_accuracy_bars(acc: dict[str, np.ndarray], groups: tuple[str, ...], ove
     width = 0.8 / len(groups)
     x = np.arange(len(names))
     for g, group in enumerate(groups):
-        ax.bar(x + (g - (len(groups) - 1) / 2) * width, [acc[n][g] for n in names], width, color=GROUP_COLORS.get(group, f"C{g}"), label=group)
+        ax.bar(
+            x + (g - (len(groups) - 1) / 2) * width, [acc[n][g] for n in names], width, color=GROUP_COLORS.get(group, f"C{g}"), label=group
+        )
     if overall:
         ax.scatter(x, [overall[n] for n in names], marker="_", s=900, color="k", lw=1.6, zorder=3, label="all examples")
     ax.set_xticks(x, names, rotation=20, ha="right")

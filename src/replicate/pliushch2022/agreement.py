@@ -8,10 +8,9 @@ which example correctly after every epoch (checkpoint 0 = initialisation), as
 from __future__ import annotations
 
 import numpy as np
+
 from .. import metrics, runs
 from ..runs import Record
-
-
 
 
 def group(correct: np.ndarray, n_models: int, repeat: int = 0) -> np.ndarray:

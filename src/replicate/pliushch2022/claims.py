@@ -67,8 +67,7 @@ FIGURES: dict[str, Figure] = figures(
             ),
             ClaimSpec(
                 "each_architecture",
-                "The same for each architecture's own networks (value: the smallest difference over architectures "
-                "and epochs).",
+                "The same for each architecture's own networks (value: the smallest difference over architectures and epochs).",
             ),
             ClaimSpec(
                 "batch_sizes",
@@ -93,8 +92,7 @@ FIGURES: dict[str, Figure] = figures(
         "Agreement against the image statistics of the agreed-upon images",
         tuple(_r(stat, name) for stat, name in STATISTICS.items()),
     ),
-    Figure(
-        "pliushch2022/p6","Histograms of the image statistics", ()),
+    Figure("pliushch2022/p6", "Histograms of the image statistics", ()),
     Figure(
         "pliushch2022/p7",
         "Spread of agreement over repeats, and PABAK",

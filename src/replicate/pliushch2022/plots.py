@@ -6,14 +6,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
-
 AGREEMENT = {"tpa": "#2166ac", "accuracy": "#b2182b", "expected": "#777777"}
 
 
 def agreement_panel(ax: plt.Axes, epochs: np.ndarray, curves: dict[str, np.ndarray], title: str = "", expected: bool = True) -> None:
     """Pliushch Fig. 2a on one axis: TPa (blue) over its lower bound with the gap shaded blue, mean
     accuracy (red) with +- one standard deviation shaded red, and the expected-random agreements of
-    App. Fig. 1 (grey) from :func:`replicate.agreement.curves`."""
+    App. Fig. 1 (grey) from :func:`replicate.pliushch2022.agreement.curves`."""
     blue, red, grey = AGREEMENT["tpa"], AGREEMENT["accuracy"], AGREEMENT["expected"]
     tpa, lb = curves["tpa"], curves["lower_bound"]
     ax.fill_between(epochs, lb, tpa, where=np.isfinite(tpa), color=blue, alpha=0.2, lw=0, label="agreement - lower bound")
@@ -28,7 +27,9 @@ def agreement_panel(ax: plt.Axes, epochs: np.ndarray, curves: dict[str, np.ndarr
     ax.set(xlabel="epoch", ylim=(0, 1.02), title=title)
 
 
-def agreement_curves(panels: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]], suptitle: str = "", expected: bool = True, ncols: int | None = None) -> plt.Figure:
+def agreement_curves(
+    panels: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]], suptitle: str = "", expected: bool = True, ncols: int | None = None
+) -> plt.Figure:
     """One :func:`agreement_panel` per entry ``title -> (epochs, curves)``, sharing one legend."""
     n = len(panels)
     ncols = ncols or min(n, 4)
@@ -99,7 +100,9 @@ def statistic_histograms(values: dict[str, np.ndarray], title: str = "") -> plt.
     return fig
 
 
-def image_maps(rows: dict[str, dict[str, np.ndarray]], values: dict[str, dict[str, float]], labels: dict[str, str] | None = None) -> plt.Figure:
+def image_maps(
+    rows: dict[str, dict[str, np.ndarray]], values: dict[str, dict[str, float]], labels: dict[str, str] | None = None
+) -> plt.Figure:
     """Pliushch Fig. 3: one row per image (title -> {panel name: 2-D map}), each panel titled with
     its label (``labels``, default the name) and the image's value of that statistic
     (``values[title][panel]``) when there is one."""
@@ -123,7 +126,7 @@ def image_maps(rows: dict[str, dict[str, np.ndarray]], values: dict[str, dict[st
 def repeat_bands(epochs: np.ndarray, repeats: dict[str, dict[str, np.ndarray]]) -> plt.Figure:
     """App. Fig. 2: per split (one panel each), the mean over repeats of TPa, its lower bound, the
     normalised expected-random agreement and accuracy, each with +- one standard deviation shaded;
-    ``repeats[split][curve]`` is (n_repeats, n_checkpoints) as :func:`replicate.agreement.repeat_curves` gives."""
+    ``repeats[split][curve]`` is (n_repeats, n_checkpoints) as :func:`replicate.pliushch2022.agreement.repeat_curves` gives."""
     styles = (
         ("tpa", AGREEMENT["tpa"], "-", "true-positive agreement"),
         ("lower_bound", AGREEMENT["tpa"], "--", "lower bound"),
@@ -144,7 +147,7 @@ def repeat_bands(epochs: np.ndarray, repeats: dict[str, dict[str, np.ndarray]]) 
 
 def pabak_curves(epochs: np.ndarray, curves: dict[str, dict[str, np.ndarray]], colours: dict[str, str]) -> plt.Figure:
     """App. Fig. 3: PABAK (solid, range -1..1) beside TPa (dashed) per split; ``curves[split]`` as
-    :func:`replicate.agreement.curves` gives."""
+    :func:`replicate.pliushch2022.agreement.curves` gives."""
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
     for split, c in curves.items():
         ax.plot(epochs, c["pabak"], color=colours[split], marker="o", ms=3, label=f"PABAK {split}")
