@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
 EPILOG = """examples:
   replicate run hacohen2020/h1 -p n_models 12        rerun one figure with a new parameter
   replicate run hacohen2020/h1 --scale paper          the paper's sizes (for a GPU)
@@ -35,7 +33,14 @@ def _parser() -> argparse.ArgumentParser:
         "Trained ensembles come from the run store when they exist.",
     )
     run.add_argument("figure", help="<paper>/<id>, e.g. hacohen2020/h1")
-    run.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help="set a parameter (value parsed as YAML)")
+    run.add_argument(
+        "-p",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter (a number, or YAML: null, [1, 2], {epochs: 3}); NAME.KEY sets one key of a dict parameter",
+    )
     run.add_argument("-f", action="append", default=[], metavar="FILE", help="a YAML file of parameters (applied before -p)")
     run.add_argument(
         "--scale",
@@ -47,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     book = sub.add_parser("book", help="execute every notebook whose inputs changed, then build the HTML into _build/html")
     book.add_argument("--force", action="store_true", help="execute every notebook, changed or not")
     book.add_argument("--no-build", action="store_true", help="execute notebooks and write the scorecard, but skip the HTML build")
+    book.add_argument("--defaults", action="store_true", help="return every page run with other parameters to its laptop defaults")
 
     bench = sub.add_parser("bench", help="benchmarks that print ours-vs-baseline ratios measured in one run")
     from .bench import BENCHES
@@ -70,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command; a bad figure, scale, parameter or data set is one line on stderr and exit code 2."""
     args = _parser().parse_args(argv)
-    from .book.pipeline import ParameterError
+    from .book.pipeline import FigureFailed, ParameterError
     from .data import DataError
 
     try:
@@ -78,20 +84,28 @@ def main(argv: list[str] | None = None) -> int:
     except (ParameterError, DataError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except FigureFailed as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
 
 
 def _command(args: argparse.Namespace) -> int:
     if args.command == "run":
         from .book import pipeline
 
-        overrides = {name: yaml.safe_load(value) for name, value in args.p}
+        overrides = {name: pipeline.parse_value(name, value) for name, value in args.p}
         out = pipeline.run(args.figure, overrides, [Path(f) for f in args.f], args.scale)
-        print(f"executed notebook: {out}\nrebuild the HTML with: replicate book")
+        print(f"executed notebook: {out}\nrebuild the HTML with: replicate book (it keeps this run's parameters)")
     elif args.command == "book":
         from .book import pipeline
 
-        html = pipeline.book(force=args.force, build=not args.no_build)
+        html, failures = pipeline.book(force=args.force, build=not args.no_build, defaults=args.defaults)
         print(f"book: {html / 'index.html'}")
+        if failures:
+            print(f"{len(failures)} figure(s) failed; their pages are the last good ones:", file=sys.stderr)
+            for e in failures:
+                print(f"  {e}", file=sys.stderr)
+            return 1
     elif args.command == "bench":
         import importlib
 

@@ -13,6 +13,7 @@ import html
 import json
 import math
 import os
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -124,18 +125,27 @@ def report(spec: Figure, results: dict[str, tuple[float, bool | None]], root: st
     if sorted(results) != sorted(expected):
         raise ValueError(f"claims for {fig} must be exactly {expected}; got {sorted(results)}")
     claims = [Claim(c.id, c.statement, c.paper, float(results[c.id][0]), verdict(results[c.id][1])) for c in spec.claims]
-    out = results_root(root) / fig
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "claims.json").write_text(json.dumps({"figure": fig, "title": spec.title, "claims": [asdict(c) for c in claims]}, indent=1))
+    write_json(results_root(root) / fig / "claims.json", {"figure": fig, "title": spec.title, "claims": [asdict(c) for c in claims]})
     from IPython.display import publish_display_data
 
     for o in _outputs(fig, claims):
         publish_display_data(o["data"], metadata=o["metadata"])
 
 
+def write_json(path: Path, content: dict) -> None:
+    """Write ``content`` to ``path`` atomically (a temporary file beside it, then one rename), so a
+    reader never sees half a file and a killed run leaves the old one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as f:
+        json.dump(content, f, indent=1)
+    os.replace(tmp, path)
+
+
 def results_root(root: str | Path | None = None) -> Path:
-    """``<project root>/results``, or ``REPLICATE_RESULTS`` (CI points it away from the book's)."""
-    if root is None and os.environ.get("REPLICATE_RESULTS"):
+    """``REPLICATE_RESULTS`` if set (CI and staged runs point it away from the book's), else
+    ``results/`` in ``root`` or the project root."""
+    if os.environ.get("REPLICATE_RESULTS"):
         return Path(os.environ["REPLICATE_RESULTS"])
     return Path(root or project_root()) / "results"
 

@@ -7,15 +7,21 @@ A figure notebook ``notebooks/<paper>/<id>_<slug>.md`` is executed into
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
+import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import jupytext
 import nbformat
 import papermill
 import yaml
+from papermill.execute import ERROR_MARKER_TAG
 
 from .. import verdicts
 from ..store import project_root
@@ -28,7 +34,17 @@ class ParameterError(ValueError):
     """A figure, scale, parameter or parameter file the user asked for is not valid."""
 
 
+class FigureFailed(RuntimeError):
+    """A figure notebook raised while it ran: the page and its claims were left as they were."""
+
+    def __init__(self, fig: str, cell: int | None, error: str, failed: Path):
+        where = f"in code cell {cell}" if cell is not None else "(its kernel stopped)"
+        super().__init__(f"{fig} failed {where}: {error} (the failed notebook: {failed})")
+        self.fig, self.cell, self.error, self.failed = fig, cell, error, failed
+
+
 HASH_KEY = "replicate_inputs"
+PARAMS_KEY = "replicate_parameters"
 
 
 def notebooks(root: Path | None = None) -> dict[str, Path]:
@@ -77,7 +93,10 @@ def parameters(path: Path, scale: str = "laptop", overrides: dict | None = None,
     for f in ([scale_file] if scale != "laptop" else []) + [Path(f) for f in files]:
         if not f.exists():
             raise ParameterError(f"parameter file {f} does not exist")
-        params |= yaml.safe_load(f.read_text()) or {}
+        try:
+            params |= yaml.safe_load(f.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise ParameterError(f"parameter file {f} is not valid YAML: {e}") from None
     for name, value in (overrides or {}).items():
         head, *path_in = name.split(".")
         if path_in:
@@ -136,21 +155,75 @@ def _to_ipynb(path: Path, dest: Path) -> None:
     nbformat.write(nb, dest)
 
 
+@contextlib.contextmanager
+def _environment(**values: str):
+    """Set environment variables (which a kernel started inside inherits), then restore them."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def parse_value(name: str, text: str) -> object:
+    """A ``-p NAME VALUE`` value as a user means it: ``1e-3`` is a float, ``010`` is refused (YAML
+    would read 8), anything else is YAML (``null``, ``[1, 2]``, ``{epochs: 3}``, ``.nan``)."""
+    text = text.strip()
+    if re.fullmatch(r"[+-]?0\d+", text):
+        raise ParameterError(f"-p {name} {text}: a number with a leading zero is ambiguous; write {int(text)}")
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ParameterError(f"-p {name} {text!r} is not valid YAML: {getattr(e, 'problem', e)}") from None
+
+
 def run(fig: str, overrides: dict | None = None, files: list[Path] = (), scale: str = "laptop", root: Path | None = None) -> Path:
-    """Execute a figure notebook with papermill into ``executed/``; returns the output path."""
+    """Execute a figure notebook with papermill into ``executed/``; returns the page's path.
+
+    The notebook runs into a temporary file and its claims into a staging folder; only when it
+    finishes do they replace the page and ``claims.json``. A notebook that raises leaves both
+    as they were, keeps ``<stem>.failed.ipynb`` beside the page and raises :class:`FigureFailed`."""
     root = root or project_root()
     path = find(fig, root)
     params = parameters(path, scale, overrides, files)
     out = executed_path(path, root)
-    src = out.with_suffix(".input.ipynb")
-    _to_ipynb(path, src)
-    try:
-        papermill.execute_notebook(str(src), str(out), parameters=params, cwd=str(root), kernel_name="python3", progress_bar=True)
-    finally:
-        src.unlink(missing_ok=True)
-    nb = nbformat.read(out, as_version=4)
-    nb.metadata[HASH_KEY] = inputs_hash(path, params, root)
-    nbformat.write(nb, out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    claims = verdicts.results_root(root) / fig / "claims.json"
+    with tempfile.TemporaryDirectory(prefix=f".{out.stem}.", dir=out.parent) as work:
+        work = Path(work)
+        src, running, staged = work / "input.ipynb", work / "running.ipynb", work / "results"
+        _to_ipynb(path, src)
+        try:
+            with _environment(REPLICATE_RESULTS=str(staged)):
+                papermill.execute_notebook(
+                    str(src), str(running), parameters=params, cwd=str(root), kernel_name="python3", progress_bar=True
+                )
+        except Exception as e:  # the notebook raised, or its kernel died: keep what it got to
+            failed = out.with_suffix(".failed.ipynb")
+            if running.exists():
+                shutil.move(running, failed)
+            if isinstance(e, papermill.PapermillExecutionError):
+                raise FigureFailed(fig, _code_cell(failed, e.cell_index), f"{e.ename}: {e.evalue}", failed) from None
+            raise FigureFailed(fig, None, f"{type(e).__name__}: {e}", failed) from e
+        nb = nbformat.read(running, as_version=4)
+        nb.metadata[HASH_KEY] = inputs_hash(path, params, root)
+        nb.metadata[PARAMS_KEY] = params
+        nbformat.write(nb, running)
+        os.replace(running, out)
+        if (staged / fig / "claims.json").exists():
+            claims.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged / fig / "claims.json", claims)
+    out.with_suffix(".failed.ipynb").unlink(missing_ok=True)
     return out
 
 
@@ -175,28 +248,60 @@ def prepare(fig: str, scale: str, out_dir: Path, root: Path | None = None) -> Pa
     return out
 
 
-def stale(root: Path | None = None) -> list[str]:
-    """Figures whose executed notebook is missing or was made from other inputs."""
+def _code_cell(path: Path, cell_index: int) -> int:
+    """The number (from 1) of cell ``cell_index`` among the notebook's own code cells, as a reader
+    counts them in the page (papermill's injected-parameters cell and error banners do not count)."""
+    executed = [c for c in nbformat.read(path, as_version=4).cells if ERROR_MARKER_TAG not in c.metadata.get("tags", [])]
+    return sum(c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", []) for c in executed[: cell_index + 1])
+
+
+def recorded_parameters(out: Path) -> dict:
+    """The parameters an executed page ran with (empty for the laptop defaults)."""
+    return nbformat.read(out, as_version=4).metadata.get(PARAMS_KEY, {})
+
+
+def stale(root: Path | None = None, defaults: bool = False) -> dict[str, dict]:
+    """{figure: the parameters to run it with} for every page that is missing, or whose notebook,
+    parameters or package changed since it ran; a page keeps the parameters it ran with, unless
+    ``defaults``, which returns every page to its laptop defaults."""
     root = root or project_root()
-    todo = []
+    todo = {}
     for fig, path in notebooks(root).items():
         out = executed_path(path, root)
-        if not out.exists() or nbformat.read(out, as_version=4).metadata.get(HASH_KEY) != inputs_hash(path, {}, root):
-            todo.append(fig)
+        params = {} if defaults or not out.exists() else recorded_parameters(out)
+        if not out.exists() or nbformat.read(out, as_version=4).metadata.get(HASH_KEY) != inputs_hash(path, params, root):
+            todo[fig] = params
     return todo
 
 
-def book(force: bool = False, build: bool = True, root: Path | None = None) -> Path:
-    """Execute every notebook whose inputs changed (all with ``force``), then build the HTML."""
+def book(force: bool = False, build: bool = True, defaults: bool = False, root: Path | None = None) -> tuple[Path, list[FigureFailed]]:
+    """Execute every page whose inputs changed (all with ``force``), keeping each page's own
+    parameters (``defaults``: the laptop defaults), then write the scorecard and build the HTML
+    from the last good pages. A figure that fails does not stop the others: the failures are
+    printed as they happen and returned, with the HTML folder."""
     root = root or project_root()
-    todo = list(notebooks(root)) if force else stale(root)
-    for i, fig in enumerate(todo, 1):
-        print(f"[{i}/{len(todo)}] executing {fig}", flush=True)
-        run(fig, root=root)
+    todo = stale(root, defaults)
+    if force:
+        todo = {fig: todo.get(fig, {} if defaults else _kept(fig, root)) for fig in notebooks(root)}
+    failures = []
+    for i, (fig, params) in enumerate(todo.items(), 1):
+        note = f" with {params}" if params else ""
+        print(f"[{i}/{len(todo)}] executing {fig}{note}", flush=True)
+        try:
+            run(fig, params, root=root)
+        except FigureFailed as e:
+            print(f"error: {e}", file=sys.stderr, flush=True)
+            failures.append(e)
     from .scorecard import write_scorecard
 
     write_scorecard(root)
     if build:
         jb = Path(sys.executable).parent / "jupyter-book"
         subprocess.run([str(jb), "build", str(root), "--path-output", str(root)], check=True)
-    return root / "_build" / "html"
+    return root / "_build" / "html", failures
+
+
+def _kept(fig: str, root: Path) -> dict:
+    """The parameters ``fig``'s page last ran with, if it exists."""
+    out = executed_path(find(fig, root), root)
+    return recorded_parameters(out) if out.exists() else {}

@@ -1,0 +1,136 @@
+"""Reruns never lose a page: a failed run leaves the page and its claims as they were, a custom
+run survives `replicate book`, one failing figure does not stop the book, and parameters are
+read as a user types them. On a throw-away project with two tiny notebooks."""
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from replicate import cli
+from replicate.book import pipeline
+
+NOTEBOOK = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# {fig}
+
+```{{code-cell}} ipython3
+:tags: [parameters]
+
+value = 1
+fail = {fail}
+```
+
+```{{code-cell}} ipython3
+if fail:
+    raise ValueError(f"bad value {{value}}")
+```
+
+```{{code-cell}} ipython3
+# NBVAL_CHECK_OUTPUT
+from replicate import verdicts
+
+figure = verdicts.Figure("{fig}", "a test figure", (verdicts.ClaimSpec("positive", "value > 0"),))
+verdicts.report(figure, {{"positive": (value, value > 0)}})
+```
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A project root with testpaper/t1 (succeeds unless fail=True) and testpaper/t2 (always fails)."""
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    folder = tmp_path / "notebooks" / "testpaper"
+    folder.mkdir(parents=True)
+    (folder / "t1_fine.md").write_text(NOTEBOOK.format(fig="testpaper/t1", fail="False"))
+    (folder / "t2_broken.md").write_text(NOTEBOOK.format(fig="testpaper/t2", fail="True"))
+    monkeypatch.setenv("REPLICATE_HOME", str(tmp_path))
+    monkeypatch.delenv("REPLICATE_RESULTS", raising=False)
+    return tmp_path
+
+
+def claims_of(root: Path, fig: str) -> dict:
+    return json.loads((root / "results" / fig / "claims.json").read_text())
+
+
+def test_a_failed_rerun_keeps_the_page_and_its_claims(project):
+    page = pipeline.run("testpaper/t1", root=project)
+    good, claims = page.read_bytes(), (project / "results/testpaper/t1/claims.json").read_bytes()
+    with pytest.raises(pipeline.FigureFailed) as failed:
+        pipeline.run("testpaper/t1", {"fail": True, "value": 7}, root=project)
+    message = str(failed.value)
+    assert "testpaper/t1 failed in code cell 2: ValueError: bad value 7" in message and "t1_fine.failed.ipynb" in message
+    assert page.read_bytes() == good
+    assert (project / "results/testpaper/t1/claims.json").read_bytes() == claims
+    assert failed.value.failed.exists()
+    assert sorted(p.name for p in page.parent.iterdir()) == ["t1_fine.failed.ipynb", "t1_fine.ipynb"]  # nothing stray
+    pipeline.run("testpaper/t1", root=project)
+    assert not failed.value.failed.exists()  # a good run clears the failed notebook
+
+
+def test_book_keeps_a_custom_run_until_told_to_return_to_the_defaults(project):
+    pipeline.run("testpaper/t1", {"value": 5}, root=project)
+    assert pipeline.recorded_parameters(pipeline.executed_path(pipeline.find("testpaper/t1", project), project)) == {"value": 5}
+    assert "testpaper/t1" not in pipeline.stale(project)
+    _, failures = pipeline.book(build=False, root=project)  # runs t2 (missing), which fails
+    assert [f.fig for f in failures] == ["testpaper/t2"]
+    assert claims_of(project, "testpaper/t1")["claims"][0]["ours"] == 5
+    assert pipeline.stale(project, defaults=True) == {"testpaper/t1": {}, "testpaper/t2": {}}
+    pipeline.book(build=False, defaults=True, root=project)
+    assert claims_of(project, "testpaper/t1")["claims"][0]["ours"] == 1
+
+
+def test_one_failing_figure_does_not_stop_the_book(project, capsys):
+    (project / "notebooks/testpaper/t0_broken.md").write_text(NOTEBOOK.format(fig="testpaper/t0", fail="True"))
+    _, failures = pipeline.book(build=False, root=project)
+    assert sorted(f.fig for f in failures) == ["testpaper/t0", "testpaper/t2"]
+    assert claims_of(project, "testpaper/t1")["claims"][0]["verdict"] == "replicated"  # t1 ran after t0 failed
+    assert (project / "executed" / "scorecard.md").exists()
+    assert capsys.readouterr().err.count("error: testpaper/t") == 2
+
+
+def test_the_command_line_says_one_line_and_exits_non_zero(project, capsys):
+    assert cli.main(["run", "testpaper/t2"]) == 1
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith("error: testpaper/t2 failed in code cell 2: ValueError: bad value 1")
+    assert "Traceback" not in err
+    assert cli.main(["run", "testpaper/t1", "-p", "value", "010"]) == 2
+    assert "leading zero is ambiguous; write 10" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1e-3", 0.001),
+        ("3", 3),
+        ("-2", -2),
+        ("0.5", 0.5),
+        ("null", None),
+        ("[1, 2]", [1, 2]),
+        ("{epochs: 3}", {"epochs": 3}),
+        ("cifar10", "cifar10"),
+    ],
+)
+def test_values_are_read_as_a_user_types_them(text, value):
+    assert pipeline.parse_value("x", text) == value
+
+
+def test_malformed_values_and_files_are_named(project, tmp_path):
+    with pytest.raises(pipeline.ParameterError, match="-p vgg '{epochs: 3' is not valid YAML"):
+        pipeline.parse_value("vgg", "{epochs: 3")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(textwrap.dedent("value: [1, 2\n"))
+    with pytest.raises(pipeline.ParameterError, match="parameter file .*bad.yaml is not valid YAML"):
+        pipeline.parameters(pipeline.find("testpaper/t1", project), files=[bad])
