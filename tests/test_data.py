@@ -354,3 +354,22 @@ def test_class_names():
 
     assert data.class_names("fashion_mnist", 10)[0] == "T-shirt/top"
     assert data.class_names("gaussians", 2) == ["0", "1"]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a pickle"])
+def test_a_corrupt_local_file_names_the_files_and_the_fix(tmp_path, monkeypatch, no_system_copies, damage):
+    if damage == "truncated":
+        raw = tmp_path / "FashionMNIST" / "raw"
+        _write_mnist(raw)
+        images = raw / "t10k-images-idx3-ubyte"
+        images.write_bytes(images.read_bytes()[:100])
+        name, folder = "fashion_mnist", raw
+    else:
+        monkeypatch.setattr(tvd.cifar, "check_integrity", _exists)
+        folder = tmp_path / "cifar-10-batches-py"
+        folder.mkdir()
+        for filename in ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch", "batches.meta"):
+            (folder / filename).write_bytes(b"\x80\x04 not a pickle")
+        name = "cifar10"
+    with pytest.raises(DataError, match=rf"local files of {name} in {folder} are corrupt or truncated .*replicate data {name}"):
+        data.load(name, "test", root=tmp_path, download=False)

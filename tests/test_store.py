@@ -1,15 +1,18 @@
+import hashlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
+import pytest
 import torch
 
 from replicate import runs
-from replicate.store import Store, key
+from replicate.store import Store, StoreError, key
 from replicate.train import TrainConfig
 
 
@@ -105,3 +108,54 @@ def test_a_second_save_of_the_same_entry_keeps_the_first(tmp_path):
     store.save("ensemble", "k4", {"a": np.zeros(2)}, {"run": 2})
     assert store.load("ensemble", "k4")[1] == {"run": 1}
     assert [p.name for p in (tmp_path / "ensemble").iterdir()] == ["k4"]
+
+
+def _manifest_rewritten(path, manifest):
+    (path / "MANIFEST.json").write_text(json.dumps(manifest))
+
+
+def test_a_manifest_must_list_exactly_the_entrys_files(tmp_path, capsys):
+    store = Store(tmp_path)
+    good = json.loads((store.save("ensemble", "m", {"a": np.zeros(3)}, {}) / "MANIFEST.json").read_text())
+    cases = {
+        "a file it does not list": lambda p: (p / "extra.txt").write_text("x"),
+        "a listed file missing from the list": lambda p: _manifest_rewritten(p, {"arrays.npz": good["arrays.npz"]}),
+        "a manifest that is not a mapping": lambda p: _manifest_rewritten(p, ["arrays.npz", "meta.json"]),
+        "arrays that are not a zip": lambda p: (
+            (p / "arrays.npz").write_bytes(b"not a zip"),
+            _manifest_rewritten(p, {**good, "arrays.npz": hashlib.sha256(b"not a zip").hexdigest()}),
+        ),
+    }
+    for case, damage in cases.items():
+        path = store.save("ensemble", "m", {"a": np.zeros(3)}, {})
+        damage(path)
+        assert store.load("ensemble", "m") is None, case
+        assert not path.exists(), case
+    assert capsys.readouterr().out.count("store: removed corrupt entry ensemble/m") == len(cases)
+
+
+def test_an_unwritable_store_is_named_before_training(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the store's folder should be")
+    store = Store(blocked / "store")
+    with pytest.raises(StoreError, match=r"run store .*file/store is not writable .*set REPLICATE_STORE"):
+        store.check_writable()
+    spec = runs.EnsembleSpec(runs.DataSpec("gaussians", n_train=40, n_test=20), TrainConfig("mlp", n_models=2, epochs=1))
+    with pytest.raises(StoreError):
+        runs.ensemble(spec, store, device="cpu", progress=False)
+
+
+def test_a_checkpoint_written_while_the_entry_lands_is_dropped_not_an_error(tmp_path, monkeypatch):
+    store = Store(tmp_path)
+    real_mkstemp = tempfile.mkstemp
+
+    def landed_meanwhile(*args, **kwargs):
+        # another run of the same spec saves the entry and removes the checkpoint folder right now
+        store.save("ensemble", "race", {"a": np.zeros(1)}, {})
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", landed_meanwhile)
+    store.save_checkpoint("ensemble", "race", {"epoch": 1})
+    monkeypatch.setattr(tempfile, "mkstemp", real_mkstemp)
+    assert store.load("ensemble", "race") is not None
+    assert not (tmp_path / "ensemble" / "race.partial").exists()

@@ -12,6 +12,7 @@ import functools
 import gzip
 import itertools
 import os
+import pickle
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -355,14 +356,31 @@ def _install_system_copy(name: str, root: Path) -> bool:
     return True
 
 
+def _read(name: str, split: str, root: Path) -> tvd.VisionDataset:
+    """torchvision's dataset of local files; :class:`_NotFound` when they are absent, a
+    :class:`DataError` naming the files and the fix when they are there but unreadable."""
+    try:
+        return _open(name, split, root, download=False)
+    except RuntimeError as err:
+        if "not found" in str(err).lower():  # torchvision: "Dataset not found. You can use download=True ..."
+            raise _NotFound(name) from None
+        unreadable = err
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError) as err:
+        unreadable = err
+    raise DataError(
+        f"The local files of {name} in {_files_dir(name, root)} are corrupt or truncated ({unreadable}); "
+        f"delete that folder and run `replicate data {name}` to copy or download them again."
+    ) from unreadable
+
+
 @functools.lru_cache(maxsize=16)
 def _load_local(name: str, split: str, root: Path) -> Arrays:
     try:
-        dataset = _open(name, split, root, download=False)
-    except RuntimeError:  # torchvision: "Dataset not found"
+        dataset = _read(name, split, root)
+    except _NotFound:
         if not _install_system_copy(name, root):
-            raise _NotFound(name) from None
-        dataset = _open(name, split, root, download=False)
+            raise
+        dataset = _read(name, split, root)
     if isinstance(dataset, tvd.MNIST):
         x, y = dataset.data.numpy()[:, None], dataset.targets.numpy()
     elif isinstance(dataset, tvd.CIFAR10):

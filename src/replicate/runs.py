@@ -201,6 +201,7 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
 
 def _train(spec: EnsembleSpec, k: str, store: Store, dev: torch.device, progress: bool | None) -> tuple[dict[str, np.ndarray], dict]:
     """Train the ensemble of ``spec`` (resuming from its checkpoint): its arrays and metadata."""
+    store.check_writable()
     train, test, masks = views(spec.data, spec.train.n_models)
     evals = {"train": train} if spec.data.eval_train else {}
     evals |= {"test": test, **ood_sets(spec.data, test)}

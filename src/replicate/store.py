@@ -12,7 +12,9 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,6 +54,22 @@ def _sha(path: Path) -> str:
     return h.hexdigest()
 
 
+FILES = ("arrays.npz", "meta.json")
+"""What an entry holds besides MANIFEST.json, which lists exactly these with their sha256."""
+
+
+class StoreError(OSError):
+    """The run store cannot be used (e.g. its folder is not writable)."""
+
+
+def say(message: str) -> None:
+    """Print ``message`` where it is seen: in the notebook and, from inside a kernel, on the
+    terminal that started it too."""
+    print(message, flush=True)
+    if sys.__stderr__ is not None and sys.stderr is not sys.__stderr__:
+        print(message, file=sys.__stderr__, flush=True)
+
+
 def _fsync_write(path: Path, data: bytes) -> None:
     with open(path, "wb") as f:
         f.write(data)
@@ -75,14 +93,22 @@ class Store:
             return None
         try:
             manifest = json.loads((d / "MANIFEST.json").read_text())
+            if (
+                not isinstance(manifest, dict)
+                or sorted(manifest) != sorted(FILES)
+                or not all(isinstance(v, str) for v in manifest.values())
+            ):
+                raise ValueError(f"the manifest must list exactly {', '.join(FILES)} with their sha256")
+            if sorted(p.name for p in d.iterdir()) != sorted((*FILES, "MANIFEST.json")):
+                raise ValueError("the entry holds other files than its manifest lists")
             if any(_sha(d / name) != digest for name, digest in manifest.items()):
                 raise ValueError("checksum mismatch")
             with np.load(d / "arrays.npz", allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
             return arrays, json.loads((d / "meta.json").read_text())
-        except (OSError, ValueError, KeyError) as e:
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
             shutil.rmtree(d, ignore_errors=True)
-            print(f"store: removed corrupt entry {kind}/{key} ({e}); recomputing")
+            say(f"store: removed corrupt entry {kind}/{key} ({e}); recomputing")
             return None
 
     def cached(self, kind: str, key: str, compute: Callable[[], tuple[dict[str, np.ndarray], dict]]) -> tuple[dict[str, np.ndarray], dict]:
@@ -104,7 +130,7 @@ class Store:
             f.flush()
             os.fsync(f.fileno())
         _fsync_write(tmp / "meta.json", json.dumps(meta, indent=1, sort_keys=True, default=str).encode())
-        manifest = {name: _sha(tmp / name) for name in ("arrays.npz", "meta.json")}
+        manifest = {name: _sha(tmp / name) for name in FILES}
         _fsync_write(tmp / "MANIFEST.json", json.dumps(manifest).encode())
         try:
             os.rename(tmp, final)
@@ -118,16 +144,38 @@ class Store:
     def _partial(self, kind: str, key: str) -> Path:
         return self.root / kind / f"{key}.partial"
 
+    def check_writable(self) -> None:
+        """Raise :class:`StoreError` naming the folder and ``REPLICATE_STORE`` unless entries can be
+        written here: before hours of training, not after."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root):
+                pass
+        except OSError as e:
+            raise StoreError(
+                f"the run store {self.root} is not writable ({e.strerror or e}); set REPLICATE_STORE to a writable folder"
+            ) from None
+
     def save_checkpoint(self, kind: str, key: str, state: dict) -> None:
-        """Atomically replace the entry's resumable checkpoint (a dict of tensors and numbers)."""
+        """Atomically replace the entry's resumable checkpoint (a dict of tensors and numbers).
+
+        Two runs of one spec may race: when the other lands the entry first and removes the
+        checkpoint folder under this one, the checkpoint is no longer needed and is dropped."""
         d = self._partial(kind, key)
-        d.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".checkpoint.", dir=d)  # unique: two runs of one spec may race
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, d / "checkpoint.pt")
+        for _ in range(3):
+            if self.path(kind, key).exists():
+                return
+            try:
+                d.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=".checkpoint.", dir=d)
+                with os.fdopen(fd, "wb") as f:
+                    torch.save(state, f)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, d / "checkpoint.pt")
+                return
+            except FileNotFoundError:
+                continue  # the folder went away mid-write: look again
 
     def load_checkpoint(self, kind: str, key: str) -> dict | None:
         """The last checkpoint of an interrupted computation, or None (unreadable ones are dropped)."""
@@ -137,6 +185,6 @@ class Store:
         try:
             return torch.load(path, weights_only=True)
         except Exception as e:  # a torn or foreign file: start over rather than trust it
-            print(f"store: ignoring unreadable checkpoint {path} ({e})")
+            say(f"store: ignoring unreadable checkpoint {path} ({e})")
             shutil.rmtree(path.parent, ignore_errors=True)
             return None
