@@ -289,3 +289,9 @@ def test_consistency_and_iteration_learned_take_a_models_axis():
 def test_output_margin_over_leading_axes():
     logits = np.array([[[3.0, 1.0, 2.0], [0.0, 0.0, 5.0]]])  # (models, n, C)
     np.testing.assert_allclose(metrics.output_margin(logits), [[1.0, 5.0]])
+
+
+def test_knn_names_k_when_the_index_is_too_small():
+    index = np.zeros((5, 2), np.float32)
+    with pytest.raises(ValueError, match=r"k=5 needs at least 6 points in the k-NN index .* got 5: lower k"):
+        metrics.knn_predict(index, np.zeros(5, int), index, k=5, exclude=np.arange(5))

@@ -3,6 +3,7 @@ run survives `replicate book`, one failing figure does not stop the book, and pa
 read as a user types them. On a throw-away project with two tiny notebooks."""
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -134,3 +135,29 @@ def test_malformed_values_and_files_are_named(project, tmp_path):
     bad.write_text(textwrap.dedent("value: [1, 2\n"))
     with pytest.raises(pipeline.ParameterError, match="parameter file .*bad.yaml is not valid YAML"):
         pipeline.parameters(pipeline.find("testpaper/t1", project), files=[bad])
+
+
+@pytest.mark.parametrize(
+    ("fig", "overrides", "message"),
+    [
+        ("hacohen2020/h1", {"n_models": 1}, "n_models=1 is not allowed: a whole number >= 2"),
+        ("hacohen2020/h1", {"n_models": None}, "n_models=None is not allowed"),
+        ("hacohen2020/h1", {"lr": -1.0}, "lr=-1.0 is not allowed: a finite learning rate > 0"),
+        ("hacohen2020/h1", {"lr": float("nan")}, "lr=nan is not allowed"),
+        ("hacohen2020/h1", {"n_train": 70_000}, "n_train=70000 is more than the 60000 train examples of fashion_mnist"),
+        ("hacohen2020/h1", {"dataset": "gabor", "n_train": 3000}, "n_train=3000 is more than the 2400 train examples of gabor"),
+        ("hacohen2020/h1", {"dataset": "imagenet"}, "dataset='imagenet' is not allowed: one of fashion_mnist"),
+        ("hacohen2020/h5", {"lr_b": 0}, "lr_b=0 is not allowed"),
+        ("baldock2021/b4", {"vgg.n_models": 1}, "vgg.n_models=1 is not allowed"),
+        ("baldock2021/b4", {"k": 0}, "k=0 is not allowed"),
+    ],
+)
+def test_bad_values_are_refused_before_any_kernel_starts(fig, overrides, message):
+    with pytest.raises(pipeline.ParameterError, match=re.escape(message)):
+        pipeline.parameters(pipeline.find(fig), overrides=overrides)
+
+
+def test_every_scale_file_passes_the_checks():
+    for path in pipeline.notebooks().values():
+        for scale in ("smoke", "paper"):
+            pipeline.parameters(path, scale)

@@ -56,6 +56,17 @@ GABOR_WAVELENGTH = (6.0, 10.0)
 GABOR_GREY = 128
 
 GAUSSIANS_PER_CLASS = {"train": 2500, "test": 500}
+
+SIZES: dict[str, dict[str, int]] = {
+    "fashion_mnist": {"train": 60_000, "test": 10_000},
+    "mnist": {"train": 60_000, "test": 10_000},
+    "cifar10": {"train": 50_000, "test": 10_000},
+    "cifar100": {"train": 50_000, "test": 10_000},
+    "svhn": {"train": 73_257, "test": 26_032},
+    "gabor": {split: len(GABOR_CLASSES) * n for split, n in GABOR_PER_CLASS.items()},
+    "gaussians": {split: 2 * n for split, n in GAUSSIANS_PER_CLASS.items()},
+}
+"""Examples per split of every data set, known without loading it (to check sizes before a run)."""
 GAUSSIANS_SHIFT = 0.1
 
 _STREAMS = {"gabor": 1, "gaussians": 2}

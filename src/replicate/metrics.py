@@ -197,7 +197,10 @@ def knn_predict(
         exclude = np.asarray(exclude, dtype=np.int64)
     n_search = k + (exclude is not None)
     if n_search > index_emb.shape[0]:
-        raise ValueError(f"need at least {n_search} index rows, got {index_emb.shape[0]}")
+        raise ValueError(
+            f"k={k} needs at least {n_search} points in the k-NN index (the probe's training points), "
+            f"got {index_emb.shape[0]}: lower k or train on more points"
+        )
 
     index = faiss.IndexFlatL2(index_emb.shape[1])
     if faiss.get_num_gpus() > 0:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import ast
 import contextlib
 import hashlib
+import math
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import jupytext
@@ -23,7 +25,7 @@ import papermill
 import yaml
 from papermill.execute import ERROR_MARKER_TAG
 
-from .. import verdicts
+from .. import data, verdicts
 from ..store import project_root
 from . import catalogue
 
@@ -120,7 +122,57 @@ def parameters(path: Path, scale: str = "laptop", overrides: dict | None = None,
             and not (isinstance(known[k], float) and isinstance(v, int))
         ):
             raise ParameterError(f"parameter {k}={v!r} should be a {type(known[k]).__name__} like the default {known[k]!r}")
+    check_values(params, known)
     return params
+
+
+def _whole(v: object, low: int) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+
+def _positive(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+
+
+RULES: dict[str, tuple[Callable[[object], bool], str]] = {
+    "n_models": (lambda v: _whole(v, 2), "a whole number >= 2: every figure compares the networks of an ensemble"),
+    "epochs": (lambda v: _whole(v, 1), "a whole number >= 1"),
+    "batch_size": (lambda v: v is None or _whole(v, 1), "a whole number >= 1, or null for full-batch gradient descent"),
+    "lr": (_positive, "a finite learning rate > 0"),
+    "width": (_positive, "a finite width multiplier > 0 (1 is the paper's width)"),
+    "k": (lambda v: _whole(v, 1), "a whole number of neighbours >= 1"),
+    "seed": (lambda v: _whole(v, 0), "a whole number >= 0"),
+    "n_train": (lambda v: v is None or _whole(v, 1), "a whole number >= 1, or null for the whole training set"),
+    "n_test": (lambda v: v is None or _whole(v, 1), "a whole number >= 1, or null for the whole test set"),
+    "dataset": (lambda v: v in data.DATASETS, f"one of {', '.join(data.DATASETS)}"),
+}
+"""What a parameter of that name (or of a name in :data:`ALIASES`) must hold, wherever it sits
+(also inside dict parameters such as a shared run's changes)."""
+
+ALIASES = {"n_models_b": "n_models", "lr_b": "lr", "width_b": "width", "seed_a2": "seed", "seed_reference": "seed"}
+"""Parameters that are a second network's copy of a checked one (h5's B collection, h6's reference)."""
+
+
+def check_values(params: dict, known: dict, prefix: str = "") -> None:
+    """Check the values a run sets against :data:`RULES` and the data sets' sizes, before any
+    kernel starts; the error names the parameter as it is typed (``vgg.n_models``)."""
+    for name, value in params.items():
+        label = f"{prefix}{name}"
+        default = known.get(name) if isinstance(known, dict) else None
+        if isinstance(value, dict):
+            check_values(value, default if isinstance(default, dict) else {}, f"{label}.")
+            continue
+        rule = RULES.get(ALIASES.get(name, name))
+        if rule and not rule[0](value):
+            raise ParameterError(f"{label}={value!r} is not allowed: {rule[1]}")
+    scope = {**(known if isinstance(known, dict) else {}), **params}
+    sizes = data.SIZES.get(scope.get("dataset"), {})
+    for name, split in (("n_train", "train"), ("n_test", "test")):
+        n = params.get(name)
+        if isinstance(n, int) and split in sizes and n > sizes[split]:
+            raise ParameterError(
+                f"{prefix}{name}={n} is more than the {sizes[split]} {split} examples of {scope['dataset']}: ask for at most {sizes[split]}, or null for all"
+            )
 
 
 def _merge(base: dict, new: dict) -> dict:
