@@ -7,6 +7,7 @@ import re
 import textwrap
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from replicate import cli
@@ -81,7 +82,8 @@ def test_a_failed_rerun_keeps_the_page_and_its_claims(project):
 
 
 def test_book_keeps_a_custom_run_until_told_to_return_to_the_defaults(project):
-    pipeline.run("testpaper/t1", {"value": 5}, root=project)
+    page = pipeline.run("testpaper/t1", {"value": 5}, root=project)
+    assert "laptop defaults: `value = 5`" in nbformat.read(page, as_version=4).cells[1].source  # the banner
     assert pipeline.recorded_parameters(pipeline.executed_path(pipeline.find("testpaper/t1", project), project)) == {"value": 5}
     assert "testpaper/t1" not in pipeline.stale(project)
     _, failures = pipeline.book(build=False, root=project)  # runs t2 (missing), which fails
@@ -90,6 +92,7 @@ def test_book_keeps_a_custom_run_until_told_to_return_to_the_defaults(project):
     assert pipeline.stale(project, defaults=True) == {"testpaper/t1": {}, "testpaper/t2": {}}
     pipeline.book(build=False, defaults=True, root=project)
     assert claims_of(project, "testpaper/t1")["claims"][0]["ours"] == 1
+    assert not any("laptop defaults" in c.source for c in nbformat.read(page, as_version=4).cells)
 
 
 def test_one_failing_figure_does_not_stop_the_book(project, capsys):

@@ -270,6 +270,9 @@ def run(fig: str, overrides: dict | None = None, files: list[Path] = (), scale: 
         nb = nbformat.read(running, as_version=4)
         nb.metadata[HASH_KEY] = inputs_hash(path, params, root)
         nb.metadata[PARAMS_KEY] = params
+        changed = {k: v for k, v in params.items() if v != defaults(path).get(k)}
+        if changed:
+            nb.cells.insert(1, nbformat.v4.new_markdown_cell(banner(changed)))
         nbformat.write(nb, running)
         os.replace(running, out)
         if (staged / fig / "claims.json").exists():
@@ -298,6 +301,18 @@ def prepare(fig: str, scale: str, out_dir: Path, root: Path | None = None) -> Pa
     checked[0].execution_count = 1  # nbval only compares outputs of cells marked as run
     nbformat.write(nb, out)
     return out
+
+
+def banner(changed: dict) -> str:
+    """The note at the top of a page that ran with parameters other than its laptop defaults."""
+    listed = ", ".join(f"`{k} = {v!r}`" for k, v in changed.items())
+    return (
+        ":::{warning}\n"
+        f"This page ran with parameters other than its laptop defaults: {listed}. Its figures, numbers "
+        "and claims come from that run; the qualitative statements of its prose describe the default "
+        "run and may not hold for this one. `replicate book --defaults` returns it to the defaults.\n"
+        ":::"
+    )
 
 
 def _code_cell(path: Path, cell_index: int) -> int:
