@@ -96,3 +96,9 @@ def test_shared_runs_are_declared_once_and_changed_per_figure():
         specs.shared("vgg19", "laptop")
     with pytest.raises(ValueError, match="scale='huge'"):
         specs.shared("vgg", "huge")
+
+
+def test_publish_without_a_built_book_says_what_to_do(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REPLICATE_HOME", str(tmp_path))
+    assert cli.main(["publish"]) == 2
+    assert "has no index.html: build the book first (replicate book)" in capsys.readouterr().err

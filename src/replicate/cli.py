@@ -10,6 +10,7 @@ EPILOG = """examples:
   replicate run hacohen2020/h1 -p n_models 12        rerun one figure with a new parameter
   replicate run hacohen2020/h1 --scale paper          the paper's sizes (for a GPU)
   replicate book                                      execute changed notebooks, build _build/html
+  replicate publish                                   push _build/html to the gh-pages branch
   replicate bench train                               engine vs a plain PyTorch loop
   replicate bench knn                                 exact k-NN vs scikit-learn and torch.cdist
   replicate bench imagestats                          image statistics vs per-image loops
@@ -24,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="{run,book,bench,data,prepare}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{run,book,publish,bench,data,prepare}")
 
     run = sub.add_parser(
         "run",
@@ -54,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     book.add_argument("--no-build", action="store_true", help="execute notebooks and write the scorecard, but skip the HTML build")
     book.add_argument("--defaults", action="store_true", help="return every page run with other parameters to its laptop defaults")
 
+    publish = sub.add_parser("publish", help="publish the built HTML (_build/html) to a gh-pages branch, for GitHub Pages")
+    publish.add_argument("--remote", default="origin", help="the git remote to push to (default: origin)")
+    publish.add_argument("--branch", default="gh-pages", help="the branch that holds the site (default: gh-pages)")
+
     bench = sub.add_parser("bench", help="benchmarks that print ours-vs-baseline ratios measured in one run")
     from .bench import BENCHES
 
@@ -77,11 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command; a bad figure, scale, parameter or data set is one line on stderr and exit code 2."""
     args = _parser().parse_args(argv)
     from .book.pipeline import FigureFailed, ParameterError
+    from .book.publish import PublishError
     from .data import DataError
 
     try:
         return _command(args)
-    except (ParameterError, DataError) as e:
+    except (ParameterError, DataError, PublishError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except FigureFailed as e:
@@ -106,6 +112,13 @@ def _command(args: argparse.Namespace) -> int:
             for e in failures:
                 print(f"  {e}", file=sys.stderr)
             return 1
+    elif args.command == "publish":
+        from .book.publish import publish
+        from .store import project_root
+
+        html = project_root() / "_build" / "html"
+        publish(html, remote=args.remote, branch=args.branch)
+        print(f"published {html} to {args.remote}/{args.branch}")
     elif args.command == "bench":
         import importlib
 

@@ -45,6 +45,9 @@ class FigureFailed(RuntimeError):
         self.fig, self.cell, self.error, self.failed = fig, cell, error, failed
 
 
+MATHJAX = "book/_static/mathjax/es5/tex-mml-chtml.js"
+"""The local MathJax the book's pages load (_config.yml's mathjax_path; scripts/setup.sh installs it)."""
+
 HASH_KEY = "replicate_inputs"
 PARAMS_KEY = "replicate_parameters"
 
@@ -363,6 +366,8 @@ def book(force: bool = False, build: bool = True, defaults: bool = False, root: 
 
     write_scorecard(root)
     if build:
+        if not (root / MATHJAX).is_file():
+            raise ParameterError(f"{MATHJAX} is missing, so the book's formulas would not render offline: run bash scripts/setup.sh")
         jb = Path(sys.executable).parent / "jupyter-book"
         subprocess.run([str(jb), "build", str(root), "--path-output", str(root)], check=True)
     return root / "_build" / "html", failures
