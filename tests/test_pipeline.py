@@ -164,3 +164,13 @@ def test_every_scale_file_passes_the_checks():
     for path in pipeline.notebooks().values():
         for scale in ("smoke", "paper"):
             pipeline.parameters(path, scale)
+
+
+def test_book_honours_replicate_results(project, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    monkeypatch.setenv("REPLICATE_RESULTS", str(elsewhere))
+    (project / "notebooks/testpaper/t2_broken.md").unlink()
+    pipeline.book(build=False, root=project)
+    assert json.loads((elsewhere / "testpaper/t1/claims.json").read_text())["claims"][0]["ours"] == 1
+    assert not (project / "results").exists()
+    assert "testpaper/t1" in (project / "executed" / "scorecard.md").read_text()
