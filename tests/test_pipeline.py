@@ -43,8 +43,8 @@ if fail:
 # NBVAL_CHECK_OUTPUT
 from replicate import verdicts
 
-figure = verdicts.Figure("{fig}", "a test figure", (verdicts.ClaimSpec("positive", "value > 0"),))
-verdicts.report(figure, {{"positive": (value, value > 0)}})
+claim = verdicts.ClaimSpec("positive", "value > 0", test=verdicts.above(0, "a test"), learning=False)
+verdicts.report(verdicts.Figure("{fig}", "a test figure", (claim,)), {{"positive": value}})
 ```
 """
 

@@ -54,6 +54,9 @@ BIMODAL_LINE = (0.22 + 1.07) / 2
 non-bimodal ones (at least 1.07, Sec. 5): a consistency histogram whose measure is below it counts
 as bimodal."""
 
+BIMODAL_SOURCE = "0.645, the midpoint of the paper's bimodal (at most 0.22, Sec. 4.2) and non-bimodal (at least 1.07, Sec. 5) values"
+"""Where :data:`BIMODAL_LINE` comes from, for the claims that test against it."""
+
 NON_BIMODAL_MARGIN = (1.07 - 0.22) / 2
 """Half the distance between the paper's bimodal collections (bimodality at most 0.22, Sec. 4.2)
 and its non-bimodal ones (at least 1.07, Sec. 5): how far above the natural-data run a

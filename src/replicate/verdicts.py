@@ -1,10 +1,12 @@
-"""The claims engine: claim declarations, verdicts, and their report (a table in the notebook,
-glued values for the book text, ``claims.json``).
+"""The claims engine: claim declarations with their tests, verdicts, and their report (a table in
+the notebook, glued values for the book text, ``claims.json``).
 
 Each paper declares its figures' claims in ``<paper>/claims.py`` with :class:`Figure` and
-:class:`ClaimSpec`. A notebook passes, for every claim of its figure, our value and whether the
-claim holds, both computed from the data; the verdict follows from that, never typed in. The
-engine knows numbers, not papers.
+:class:`ClaimSpec`, every claim with its :class:`Test` (direction, threshold and the threshold's
+source) and its resampling unit. A notebook passes only statistics; the engine compares them with
+the declared tests, and a degenerate run (non-finite training, networks at chance, too few
+networks, an undefined statistic) makes a claim inconclusive with the reason shown. The engine
+knows numbers, not papers.
 """
 
 from __future__ import annotations
@@ -12,23 +14,110 @@ from __future__ import annotations
 import html
 import json
 import math
+import operator
 import os
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import numpy as np
 
 from .store import project_root
 
 VERDICTS = ("replicated", "not replicated", "inconclusive")
+UNITS = ("networks", "examples", "both", "none")
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+@dataclass(frozen=True)
+class Test:
+    """Where a claim's statistic must lie: ``op`` (``<``, ``<=``, ``>``, ``>=``, ``within``
+    ``tolerance`` of, ``p<`` for a correlation's p-value, ``r>0,p<`` for a positive significant one)
+    a ``threshold``, which is a number or the name of a reference the notebook computes by the rule
+    ``source`` states (e.g. ``"1/K"``); ``source`` says where the threshold comes from."""
+
+    op: str
+    threshold: float | str
+    source: str
+    tolerance: float = 0.0
+
+    def __str__(self) -> str:
+        t = self.threshold if isinstance(self.threshold, str) else f"{self.threshold:g}"
+        if self.op == "within":
+            return f"within {self.tolerance:g} of {t}"
+        if self.op == "p<":
+            return f"p < {t}"
+        if self.op == "r>0,p<":
+            return f"r > 0 and p < {t}"
+        return f"{self.op} {t}"
+
+    def holds(self, value: float, p: float, threshold: float) -> bool:
+        """Whether the statistic ``value`` (with p-value ``p`` for correlations) passes, against
+        the numeric ``threshold``."""
+        if self.op == "within":
+            return abs(value - threshold) <= self.tolerance
+        if self.op == "p<":
+            return p < threshold
+        if self.op == "r>0,p<":
+            return value > 0 and p < threshold
+        return _COMPARE[self.op](value, threshold)
+
+
+def below(threshold: float | str, source: str) -> Test:
+    return Test("<", threshold, source)
+
+
+def at_most(threshold: float | str, source: str) -> Test:
+    return Test("<=", threshold, source)
+
+
+def above(threshold: float | str, source: str) -> Test:
+    return Test(">", threshold, source)
+
+
+def at_least(threshold: float | str, source: str) -> Test:
+    return Test(">=", threshold, source)
+
+
+def within(tolerance: float, of: float | str, source: str) -> Test:
+    return Test("within", of, source, tolerance)
+
+
+def significant(alpha: float, source: str, positive: bool = False) -> Test:
+    """A correlation's two-sided p-value below ``alpha`` (and, with ``positive``, r > 0); the
+    notebook passes (r, p)."""
+    return Test("r>0,p<" if positive else "p<", alpha, source)
 
 
 @dataclass(frozen=True)
 class ClaimSpec:
-    """A claim as declared: its id, its statement and the paper's value (None if it gives none)."""
+    """A claim as declared: its id, its statement, the paper's value (None if it gives none), its
+    test, its resampling unit (:data:`UNITS`), how many networks it needs, and whether it presumes
+    that the networks learned (then networks at chance make it inconclusive)."""
 
     id: str
     statement: str
     paper: float | None = None
+    test: Test | None = None
+    unit: str = "networks"
+    needs: int = 2
+    learning: bool = True
+
+    def __post_init__(self):
+        if self.test is None:
+            raise ValueError(f"claim {self.id!r} declares no test")
+        if self.unit not in UNITS:
+            raise ValueError(f"claim {self.id!r}: unit={self.unit!r}; choose one of: {', '.join(UNITS)}")
+
+
+@dataclass(frozen=True)
+class Undecided:
+    """A statistic the notebook computed but that cannot decide its claim at this run, and why
+    (e.g. a check that needs the full training set)."""
+
+    value: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -39,6 +128,13 @@ class Figure:
     title: str
     claims: tuple[ClaimSpec, ...]
 
+    def claim(self, claim_id: str) -> ClaimSpec:
+        """The declaration of claim ``claim_id`` of this figure."""
+        found = [c for c in self.claims if c.id == claim_id]
+        if not found:
+            raise KeyError(f"{self.id} has no claim {claim_id!r}; its claims: {', '.join(c.id for c in self.claims)}")
+        return found[0]
+
 
 def figures(*declared: Figure) -> dict[str, Figure]:
     """{figure id: figure} of a paper's declarations, in the order given."""
@@ -47,11 +143,19 @@ def figures(*declared: Figure) -> dict[str, Figure]:
 
 @dataclass(frozen=True)
 class Claim:
+    """A claim as checked: the declaration's text and test, our value, the verdict and, for an
+    inconclusive one, why."""
+
     id: str
     statement: str
     paper: float | None
     ours: float
     verdict: str
+    test: str = ""
+    source: str = ""
+    threshold: float | None = None
+    unit: str = "networks"
+    reason: str = ""
 
 
 def verdict(holds: bool | None) -> str:
@@ -60,6 +164,57 @@ def verdict(holds: bool | None) -> str:
     if holds is None:
         return "inconclusive"
     return "replicated" if holds else "not replicated"
+
+
+CHANCE_MARGIN = 0.05
+"""A network counts as at chance when its final accuracy covers less than this share of the way
+from chance (1/K) to 1: far below any run that learned, far above one that diverged or never
+moved (a guard against degenerate runs, not a claim's threshold)."""
+
+
+def degenerate(records: Sequence, learning: bool, needs: int) -> str:
+    """Why the runs ``records`` (trained ensembles) cannot support a claim, or "": a non-finite
+    loss or weight in any network, fewer than ``needs`` networks, or, when the claim presumes
+    ``learning``, a network at chance (:data:`CHANCE_MARGIN`; on the training set where it was
+    evaluated, which is what a random-label run learns, else on the test set)."""
+    for r in records:
+        a = r.arrays
+        broken = sorted(
+            k for k in a if (k == "loss" or k.startswith("weights/")) and a[k].dtype.kind == "f" and not np.isfinite(a[k]).all()
+        )
+        if broken:
+            return f"run {r.key} has non-finite training values ({', '.join(broken[:3])})"
+        n = len(a["masks"])
+        if n < needs:
+            return f"run {r.key} has {n} network(s); the claim needs at least {needs}"
+        if learning:
+            split = "train" if "preds/train" in a else "test"
+            accuracy = (a[f"preds/{split}"][:, -1] == a[f"labels/{split}"]).mean(-1)
+            chance = 1 / int(r.meta["n_classes"])
+            if accuracy.min() < chance + CHANCE_MARGIN * (1 - chance):
+                return f"run {r.key}: a network ends at chance ({split} accuracy {accuracy.min():.3f}, 1/K = {chance:.3f})"
+    return ""
+
+
+def check(claim: ClaimSpec, value: object, references: Mapping[str, float] | None = None, records: Sequence = ()) -> Claim:
+    """Our value of ``claim`` and its verdict from the declared test; inconclusive, with the reason,
+    for a degenerate run, an undecided or undefined statistic, or a missing reference."""
+    reason = ""
+    if isinstance(value, Undecided):
+        value, reason = value.value, value.reason
+    r, p = value if isinstance(value, tuple) else (value, math.nan)
+    r, p = float(r), float(p)
+    threshold = claim.test.threshold
+    if isinstance(threshold, str):
+        threshold = float((references or {}).get(threshold, math.nan))
+        reason = reason or ("" if math.isfinite(threshold) else f"the reference {claim.test.threshold!r} is undefined")
+    reason = reason or degenerate(records, claim.learning, claim.needs)
+    if not reason and not (math.isfinite(r) and (math.isfinite(p) or claim.test.op not in ("p<", "r>0,p<"))):
+        reason = "the statistic is undefined on this run"
+    holds = None if reason else claim.test.holds(r, p, threshold)
+    return Claim(
+        claim.id, claim.statement, claim.paper, r, verdict(holds), str(claim.test), claim.test.source, threshold, claim.unit, reason
+    )
 
 
 def _fmt(v: float | None) -> str:
@@ -73,10 +228,17 @@ def _fmt(v: float | None) -> str:
 NO_CLAIMS = "This figure makes no claim of its own (FIGURES.md lists none): it is there to be looked at."
 
 
+def _why(c: Claim) -> str:
+    return f" [why: {c.reason}]" if c.reason else ""
+
+
 def _text(claims: list[Claim]) -> str:
     if not claims:
         return NO_CLAIMS
-    rows = [f"{c.id}: {c.verdict} (paper {_fmt(c.paper)}, ours {_fmt(c.ours)})\n    {c.statement}" for c in claims]
+    rows = [
+        f"{c.id}: {c.verdict}{_why(c)} (paper {_fmt(c.paper)}, ours {_fmt(c.ours)}; test {c.test}: {c.source})\n    {c.statement}"
+        for c in claims
+    ]
     return "\n".join(rows)
 
 
@@ -87,10 +249,11 @@ def _html(claims: list[Claim]) -> str:
     rows = "".join(
         f"<tr><td><code>{html.escape(c.id)}</code></td><td>{html.escape(c.statement)}</td>"
         f"<td>{_fmt(c.paper)}</td><td>{_fmt(c.ours)}</td>"
-        f'<td><b style="color:{colour[c.verdict]}">{c.verdict}</b></td></tr>'
+        f"<td>{html.escape(c.test)}<br><small>{html.escape(c.source)}</small></td>"
+        f'<td><b style="color:{colour[c.verdict]}">{c.verdict}{html.escape(_why(c))}</b></td></tr>'
         for c in claims
     )
-    head = "<tr><th>claim</th><th>statement</th><th>paper</th><th>ours</th><th>verdict</th></tr>"
+    head = "<tr><th>claim</th><th>statement</th><th>paper</th><th>ours</th><th>test</th><th>verdict</th></tr>"
     return f'<table class="claims">{head}{rows}</table>'
 
 
@@ -111,20 +274,31 @@ def _outputs(fig: str, claims: list[Claim]) -> list[dict]:
 
 def reference_outputs(spec: Figure) -> list[dict]:
     """The shape of ``report``'s outputs for ``spec`` with placeholder values: the nbval
-    reference of a notebook's claims cell (values and verdicts are sanitised away)."""
-    return _outputs(spec.id, [Claim(c.id, c.statement, c.paper, math.nan, "inconclusive") for c in spec.claims])
+    reference of a notebook's claims cell (values, verdicts and reasons are sanitised away)."""
+    placeholder = [
+        Claim(c.id, c.statement, c.paper, math.nan, "inconclusive", str(c.test), c.test.source, None, c.unit) for c in spec.claims
+    ]
+    return _outputs(spec.id, placeholder)
 
 
-def report(spec: Figure, results: dict[str, tuple[float, bool | None]], root: str | Path | None = None) -> None:
-    """Report every claim of the figure ``spec``: ``results`` maps claim id -> (our value, holds).
+def report(
+    spec: Figure,
+    values: Mapping[str, object],
+    references: Mapping[str, float] | None = None,
+    records: Sequence = (),
+    root: str | Path | None = None,
+) -> None:
+    """Check and report every claim of the figure ``spec``. ``values`` maps claim id -> our statistic
+    (a number, (r, p) for a correlation, or :class:`Undecided`); ``references`` gives the numbers of
+    tests whose threshold is named; ``records`` are the runs the claims rest on (for the guards).
 
     Displays the table, glues ``<id>_<claim>`` values for the book text and writes
     ``results/<paper>/<id>/claims.json``. Missing or unknown claim ids are an error."""
     fig = spec.id
     expected = [c.id for c in spec.claims]
-    if sorted(results) != sorted(expected):
-        raise ValueError(f"claims for {fig} must be exactly {expected}; got {sorted(results)}")
-    claims = [Claim(c.id, c.statement, c.paper, float(results[c.id][0]), verdict(results[c.id][1])) for c in spec.claims]
+    if sorted(values) != sorted(expected):
+        raise ValueError(f"claims for {fig} must be exactly {expected}; got {sorted(values)}")
+    claims = [check(c, values[c.id], references, records) for c in spec.claims]
     write_json(results_root(root) / fig / "claims.json", {"figure": fig, "title": spec.title, "claims": [asdict(c) for c in claims]})
     from IPython.display import publish_display_data
 

@@ -14,14 +14,16 @@ def _claims_table(entries: list[dict], nbs: dict[str, Path], scope: list[str]) -
     """A markdown table of the claims in ``entries``, its verdict counts first, and the figures
     of ``scope`` not executed yet last."""
     counts = dict.fromkeys(verdicts.VERDICTS, 0)
-    rows = ["| figure | claim | verdict | paper | ours | statement |", "|---|---|---|---|---|---|"]
+    rows = ["| figure | claim | verdict | paper | ours | test | statement |", "|---|---|---|---|---|---|---|"]
     for entry in entries:
         fig = entry["figure"]
         link = f"{{doc}}`{fig} </executed/{fig.split('/')[0]}/{nbs[fig].stem}>`" if fig in nbs else fig
         for c in entry["claims"]:
             counts[c["verdict"]] += 1
             paper = "-" if c["paper"] is None else f"{c['paper']:.4g}"
-            rows.append(f"| {link} | `{c['id']}` | **{c['verdict']}** | {paper} | {c['ours']:.4g} | {c['statement']} |")
+            why = f" ({c['reason']})" if c.get("reason") else ""
+            test = f"{c['test']}: {c['source']}" if c.get("test") else ""
+            rows.append(f"| {link} | `{c['id']}` | **{c['verdict']}**{why} | {paper} | {c['ours']:.4g} | {test} | {c['statement']} |")
     missing = [f for f in scope if f not in {e["figure"] for e in entries}]
     tail = ["", f"Not yet executed: {', '.join(missing)}."] if missing else []
     return [", ".join(f"{n} {v}" for v, n in counts.items()) + ".", "", *rows, *tail]

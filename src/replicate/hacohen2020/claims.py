@@ -1,6 +1,13 @@
 """Claims of Hacohen, Choshen, Weinshall 2020 (rows h1-h11 of FIGURES.md)."""
 
-from ..verdicts import ClaimSpec, Figure, figures
+from .. import curves
+from ..verdicts import ClaimSpec, Figure, above, at_least, at_most, below, figures, significant, within
+
+BIMODAL_SOURCE = curves.BIMODAL_SOURCE
+NON_BIMODAL_SOURCE = (
+    "line: the natural-data (h1) run's median bimodality over its checked epochs plus 0.425, half the gap between "
+    "the paper's bimodal (at most 0.22) and non-bimodal (at least 1.07) collections (Sec. 5)"
+)
 
 FIGURES: dict[str, Figure] = figures(
     Figure(
@@ -11,10 +18,14 @@ FIGURES: dict[str, Figure] = figures(
                 "init_mean",
                 "At initialisation the mean test consistency is chance, 1/K (within 0.05).",
                 0.1,
+                test=within(0.05, "1/K", "chance, 1/K for K classes, within 0.05"),
+                learning=False,
             ),
             ClaimSpec(
                 "init_unimodal",
                 "At initialisation the test consistency is unimodal: bimodality >= 1 (a normal gives 2, two points 0).",
+                test=at_least(1, "unimodal: at least 1 (a uniform gives 0.8, a normal 2, two points 0)"),
+                learning=False,
             ),
             ClaimSpec(
                 "bimodal_train",
@@ -22,16 +33,19 @@ FIGURES: dict[str, Figure] = figures(
                 "consistency is bimodal: its bimodality measure stays closer to the paper's bimodal collections "
                 "(at most 0.22) than to its non-bimodal ones (at least 1.07), i.e. below 0.645 (value: the largest).",
                 0.22,
+                test=below(curves.BIMODAL_LINE, BIMODAL_SOURCE),
             ),
             ClaimSpec(
                 "bimodal_test",
                 "The same for the test set: bimodality below 0.645 at every checked epoch (value: the largest).",
                 0.22,
+                test=below(curves.BIMODAL_LINE, BIMODAL_SOURCE),
             ),
             ClaimSpec(
                 "below_independent",
                 "At every checked epoch, on train and test, the bimodality measure is at least 1 below that "
                 "of independent models with matched accuracy (value: the largest difference, ours - independent).",
+                test=at_most(-1, "far below independent models, whose measure sits near 2 - 2/N: a gap of at least 1"),
             ),
         ),
     ),
@@ -43,10 +57,12 @@ FIGURES: dict[str, Figure] = figures(
                 "above_independent_train",
                 "At every epoch after 0 the mean train consensus is above that of independent models with "
                 "matched accuracy (value: the smallest difference, ours - independent).",
+                test=above(0, "the paper's direction: more consensus than independent models (Fig. 3)"),
             ),
             ClaimSpec(
                 "above_independent_test",
                 "The same on the test set (value: the smallest difference, ours - independent).",
+                test=above(0, "the paper's direction: more consensus than independent models (Fig. 3)"),
             ),
         ),
     ),
@@ -59,11 +75,13 @@ FIGURES: dict[str, Figure] = figures(
                 "Networks each trained on its own disjoint part of the training set still have a bimodal "
                 "consistency on the shared test set at every checked epoch: bimodality below 0.645, the "
                 "midpoint of the paper's bimodal (0.22) and non-bimodal (1.07) values (value: the largest).",
+                test=below(curves.BIMODAL_LINE, BIMODAL_SOURCE),
             ),
             ClaimSpec(
                 "below_independent",
                 "At every checked epoch the test bimodality is at least 1 below that of independent models "
                 "with matched accuracy (value: the largest difference, ours - independent).",
+                test=at_most(-1, "far below independent models, as in h1: a gap of at least 1"),
             ),
         ),
     ),
@@ -75,14 +93,17 @@ FIGURES: dict[str, Figure] = figures(
                 "test_above_unseen",
                 "After training, mean consensus on the in-distribution test set is above that on natural "
                 "images of classes never trained on (value: the difference).",
+                test=above(0, "the order of Fig. 5: test above unseen classes"),
             ),
             ClaimSpec(
                 "unseen_above_noise",
                 "Mean consensus on unseen-class images is above that on Gaussian-noise images (value: the difference).",
+                test=above(0, "the order of Fig. 5: unseen classes above noise"),
             ),
             ClaimSpec(
                 "noise_above_random",
                 "Mean consensus on Gaussian-noise images is above that of independent random classifiers (value: the difference).",
+                test=above(0, "the order of Fig. 5: noise above random classifiers"),
             ),
         ),
     ),
@@ -96,12 +117,14 @@ FIGURES: dict[str, Figure] = figures(
                 "more strongly between two collections of the same architecture (A1, A2: different seeds) than "
                 "between two architectures (A1 vs B): Pearson r same > r cross (value: r same).",
                 0.99,
+                test=above("r_cross", "the cross-architecture correlation: a collection agrees with itself more (Sec. 4.1)"),
             ),
             ClaimSpec(
                 "r_cross",
                 "Accessibility of two different architectures (A1 vs B) is strongly correlated: Pearson r > 0.5 "
                 "(value: r cross; paper 0.87 ResNet-50 vs AlexNet, 0.97 vs DenseNet, 0.78-0.83 on CIFAR).",
                 0.87,
+                test=above(0.5, "a strong positive correlation across architectures (Fig. 6: the paper's r is at least 0.9)"),
             ),
             ClaimSpec(
                 "cross_bimodal",
@@ -109,6 +132,7 @@ FIGURES: dict[str, Figure] = figures(
                 "test cross-consistency of the merged collection is bimodal: its bimodality measure, averaged "
                 "over the pairs, is below 0.645 as in h1 (value: that mean).",
                 0.54,
+                test=below(curves.BIMODAL_LINE, BIMODAL_SOURCE),
             ),
         ),
     ),
@@ -122,12 +146,14 @@ FIGURES: dict[str, Figure] = figures(
                 "test accuracy is at least 0.02 below the non-linear ones' (value: linear - non-linear; paper "
                 "0.43 - 0.56).",
                 -0.13,
+                test=at_most(-0.02, "the linear nets end at least 2 points less accurate (Sec. 4.2)"),
             ),
             ClaimSpec(
                 "linear_bimodal",
                 "The linear collection's consistency is bimodal too: bimodality measure below 0.645 (as h1) at "
                 "every checked epoch, train and test (value: the largest).",
                 0.055,
+                test=below(curves.BIMODAL_LINE, BIMODAL_SOURCE),
             ),
             ClaimSpec(
                 "linear_more_bimodal",
@@ -135,12 +161,14 @@ FIGURES: dict[str, Figure] = figures(
                 "measure is below the largest non-linear one over the checked epochs (value: linear - non-linear; "
                 "paper 0.055 - 0.22).",
                 -0.165,
+                test=below(0, "the paper's direction: the linear collection more bimodal (Sec. 4.2)"),
             ),
             ClaimSpec(
                 "easy_linear_only",
                 "Examples easy for the linear nets (consistency > 0.9) are mostly easy for the non-linear ones at "
                 "the same epoch: |C_L minus C_NL| is at most 10% of |C_L| at every checked epoch, train and test "
                 "(value: the largest fraction).",
+                test=at_most(0.1, "always rather small (Sec. 4.2): at most 10% of the linear easy set"),
             ),
         ),
     ),
@@ -155,16 +183,19 @@ FIGURES: dict[str, Figure] = figures(
                 "bimodality there is at least 0.425 (half the gap between the paper's bimodal, at most 0.22, and "
                 "non-bimodal, at least 1.07, collections) above the natural-data (h1) collection's median over "
                 "its own learning epochs (value: our median).",
+                test=at_least("train line", NON_BIMODAL_SOURCE),
             ),
             ClaimSpec(
                 "not_bimodal_test",
                 "The same on the test set: median bimodality while learning at least 0.425 above the "
                 "natural-data collection's (value: our median).",
+                test=at_least("test line", NON_BIMODAL_SOURCE),
             ),
             ClaimSpec(
                 "bimodal_at_convergence_test",
                 "At convergence bimodal traits come back on the test set: the test bimodality after the last "
                 "epoch is below that not-bimodal line (value: that bimodality).",
+                test=below("test line", NON_BIMODAL_SOURCE),
             ),
         ),
     ),
@@ -177,6 +208,7 @@ FIGURES: dict[str, Figure] = figures(
                 "Without dropout the networks memorise random training labels: mean training accuracy after "
                 "the last epoch at least 0.95 (value: that accuracy).",
                 1.0,
+                test=at_least(0.95, "memorised: at least 95% training accuracy on random labels (Sec. 5)"),
             ),
             ClaimSpec(
                 "not_bimodal_train",
@@ -186,12 +218,14 @@ FIGURES: dict[str, Figure] = figures(
                 "non-bimodal, at least 1.07, collections) above the natural-data (h1) collection's median over "
                 "its own learning epochs (value: the smallest).",
                 1.07,
+                test=at_least("train line", NON_BIMODAL_SOURCE),
             ),
             ClaimSpec(
                 "not_bimodal_test",
                 "The same on the test set (true labels): bimodality at least 0.425 above the natural-data "
                 "collection's median at every checked epoch (value: the smallest).",
                 1.35,
+                test=at_least("test line", NON_BIMODAL_SOURCE),
             ),
         ),
     ),
@@ -206,6 +240,7 @@ FIGURES: dict[str, Figure] = figures(
                 "rise from chance): its median bimodality there is at least 0.425 (half the gap between the "
                 "paper's bimodal, at most 0.22, and non-bimodal, at least 1.07, collections) above the "
                 "natural-data (h1) collection's median over its own learning epochs (value: our median).",
+                test=at_least("test line", NON_BIMODAL_SOURCE),
             ),
             ClaimSpec(
                 "resembles_independent",
@@ -213,6 +248,7 @@ FIGURES: dict[str, Figure] = figures(
                 "|ours - independent| over the checked epochs is less than half the natural-data collection's "
                 "median distance from its own independent baseline (value: that ratio; 0 = independent, 1 = "
                 "natural data).",
+                test=below(0.5, "closer to independent models than to natural data: less than half the natural run's distance"),
             ),
         ),
     ),
@@ -226,11 +262,13 @@ FIGURES: dict[str, Figure] = figures(
                 "random forest, Gaussian naive Bayes), fitted on the CNNs' training images, has test accuracy "
                 "easy > intermediate > hard on the thirds of the test set ranked by CNN accessibility (value: the "
                 "smallest step between neighbouring groups over all learners, in accuracy; holds when > 0).",
+                test=above(0, "the paper's order: easy above intermediate above hard for every learner (App. F)"),
             ),
             ClaimSpec(
                 "boost_gain",
                 'Adding weak linear classifiers improves AdaBoost (App. F, "as commonly observed"): its test '
                 "accuracy with all k weak learners is above that with the first one (value: the difference).",
+                test=above(0, "the paper's direction: boosting gains most on easy examples (App. F)"),
             ),
             ClaimSpec(
                 "r_linear",
@@ -238,11 +276,15 @@ FIGURES: dict[str, Figure] = figures(
                 "between boosting easiness (fraction of the stages k = 1..K that classify an example correctly) "
                 "and CNN accessibility is positive with p < 0.001 (value: r).",
                 0.83,
+                test=significant(1e-3, "a positive correlation with two-sided p < 0.001 (App. F)", positive=True),
+                unit="examples",
             ),
             ClaimSpec(
                 "r_stump",
                 "The same for AdaBoost on stumps (a threshold on one principal component, i.e. a linear "
                 "classifier along one direction): r > 0 with p < 0.001 (value: r).",
+                test=significant(1e-3, "a positive correlation with two-sided p < 0.001 (App. F)", positive=True),
+                unit="examples",
             ),
         ),
     ),
@@ -255,12 +297,14 @@ FIGURES: dict[str, Figure] = figures(
                 "Some classes reach consistency 1 before others: the first epochs at which half of each "
                 "class's training images have consistency 1 span at least 2 epochs (value: that span; a "
                 "class that never gets there counts as one epoch past the last).",
+                test=at_least(2, "classes learned at different times: a spread of at least 2 epochs (App. E)"),
             ),
             ClaimSpec(
                 "fewer_labels_early",
                 "Early in training the collection uses fewer labels: fewer classes are the majority vote of "
                 "at least 2% of the training images after epoch 1 than after the last epoch (value: the "
                 "difference, last - epoch 1).",
+                test=above(0, "the paper's direction: fewer labels in use early (App. E)"),
             ),
         ),
     ),

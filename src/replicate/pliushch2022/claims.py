@@ -1,6 +1,9 @@
 """Claims of Pliushch, Mundt, Lupp, Ramesh 2022 (rows p1-p7 of FIGURES.md)."""
 
-from ..verdicts import ClaimSpec, Figure, figures
+from .. import curves
+from ..verdicts import ClaimSpec, Figure, above, at_least, below, figures, significant
+
+BIMODAL_SOURCE = curves.BIMODAL_SOURCE
 
 STATISTICS = {  # keyed like replicate.imagestats.STATS
     "segment_count": "Felzenszwalb segment count",
@@ -15,6 +18,7 @@ def _r(stat: str, name: str) -> ClaimSpec:
         f"r_{stat}",
         f"Training TPa correlates with the mean {name} of the agreed-upon training images, per epoch "
         "from first_epoch on: two-tailed p < 0.001 (value: Pearson r).",
+        test=significant(1e-3, "two-tailed p < 0.001 (Sec. 5)"),
     )
 
 
@@ -28,13 +32,19 @@ FIGURES: dict[str, Figure] = figures(
                 "The gap between TPa and its lower bound is large while accuracy rises: its mean over the epochs "
                 "at which training accuracy has covered less than 90% of its rise exceeds the gap after the last "
                 "epoch (value: the difference, train).",
+                test=above(0, "the paper's direction: agreement above its lower bound while accuracy rises (Fig. 2a)"),
             ),
             ClaimSpec(
                 "above_expected_train",
                 "At every epoch after the first, training TPa is above both expected-random agreements (value: "
                 "the smallest TPa minus the normalised one, the larger baseline).",
+                test=above(0, "the paper's direction: above the agreement of independent networks (App. B)"),
             ),
-            ClaimSpec("above_expected_test", "The same on the test set (value: the smallest difference)."),
+            ClaimSpec(
+                "above_expected_test",
+                "The same on the test set (value: the smallest difference).",
+                test=above(0, "the paper's direction: above the agreement of independent networks (App. B)"),
+            ),
         ),
     ),
     Figure(
@@ -46,12 +56,14 @@ FIGURES: dict[str, Figure] = figures(
                 "With random labels, once training accuracy rises (the rising epochs with mean accuracy at least "
                 "twice chance), training TPa is above the normalised expected-random agreement of independent "
                 "networks (value: the smallest difference).",
+                test=above(0, "the paper's direction (Fig. 2b)"),
             ),
             ClaimSpec(
                 "hacohen_not_bimodal",
                 "On the same networks and epochs, Hacohen's bimodality of the training consistency stays above "
                 "0.645, the midpoint of his bimodal (0.22) and non-bimodal (1.07) values (value: its minimum).",
                 1.07,
+                test=at_least(curves.BIMODAL_LINE, BIMODAL_SOURCE),
             ),
         ),
     ),
@@ -64,14 +76,17 @@ FIGURES: dict[str, Figure] = figures(
                 "One network of each architecture, taken as one collection: training TPa is above its lower bound "
                 "and above the normalised expected-random agreement at every epoch after the first (value: the "
                 "smallest TPa minus the normalised expected agreement).",
+                test=above(0, "the paper's direction (Fig. 2c)"),
             ),
             ClaimSpec(
                 "each_architecture",
                 "The same for each architecture's own networks (value: the smallest difference over architectures and epochs).",
+                test=above(0, "the paper's direction (Fig. 2c)"),
             ),
             ClaimSpec(
                 "batch_sizes",
                 "The same for each batch size (value: the smallest difference over batch sizes and epochs).",
+                test=above(0, "the paper's direction (Fig. 2d)"),
             ),
         ),
     ),
@@ -84,6 +99,10 @@ FIGURES: dict[str, Figure] = figures(
                 "Our vectorised local entropy and DCT fraction equal straightforward per-image implementations of "
                 "the authors' approach (a loop over windows; adding one coefficient at a time) on the shown images "
                 "(value: the largest absolute difference; it must be below 1e-9).",
+                test=below(1e-9, "exact: equal to per-image reference loops up to float rounding"),
+                unit="none",
+                learning=False,
+                needs=0,
             ),
         ),
     ),
@@ -102,6 +121,7 @@ FIGURES: dict[str, Figure] = figures(
                 "Over 5 repeats of 5 networks, training TPa's standard deviation is small beside the agreement - "
                 "lower bound gap: its largest value over the epochs after the first is below a tenth of the mean "
                 "gap over those epochs (value: the ratio).",
+                test=below(0.1, "small beside the agreement: a standard deviation below a tenth of it (App. Fig. 2)"),
             ),
         ),
     ),
