@@ -145,3 +145,15 @@ def test_a_figure_without_claims_says_so(tmp_path, monkeypatch):
     assert "no claim" in published[0]["text/plain"]
     with pytest.raises(ValueError, match="must be exactly"):
         verdicts.report(catalogue.figure("pliushch2022/p6"), {"x": 1.0}, root=tmp_path)
+
+
+def test_records_can_be_given_per_claim(tmp_path, monkeypatch):
+    monkeypatch.setattr("IPython.display.publish_display_data", lambda data, metadata=None: None)
+    fig = verdicts.Figure(
+        "testpaper/t1",
+        "t",
+        (verdicts.ClaimSpec("a", "s", test=verdicts.above(0, "s")), verdicts.ClaimSpec("b", "s", test=verdicts.above(0, "s"))),
+    )
+    verdicts.report(fig, {"a": 1.0, "b": 1.0}, records={"a": [FakeRun()], "b": [FakeRun(accuracy=0.1)]}, root=tmp_path)
+    saved = json.loads((tmp_path / "results/testpaper/t1/claims.json").read_text())
+    assert [c["verdict"] for c in saved["claims"]] == ["replicated", "inconclusive"]

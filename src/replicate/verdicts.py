@@ -285,12 +285,13 @@ def report(
     spec: Figure,
     values: Mapping[str, object],
     references: Mapping[str, float] | None = None,
-    records: Sequence = (),
+    records: Sequence | Mapping[str, Sequence] = (),
     root: str | Path | None = None,
 ) -> None:
     """Check and report every claim of the figure ``spec``. ``values`` maps claim id -> our statistic
     (a number, (r, p) for a correlation, or :class:`Undecided`); ``references`` gives the numbers of
-    tests whose threshold is named; ``records`` are the runs the claims rest on (for the guards).
+    tests whose threshold is named; ``records`` are the runs the claims rest on (for the guards),
+    the same for every claim or per claim id.
 
     Displays the table, glues ``<id>_<claim>`` values for the book text and writes
     ``results/<paper>/<id>/claims.json``. Missing or unknown claim ids are an error."""
@@ -298,7 +299,8 @@ def report(
     expected = [c.id for c in spec.claims]
     if sorted(values) != sorted(expected):
         raise ValueError(f"claims for {fig} must be exactly {expected}; got {sorted(values)}")
-    claims = [check(c, values[c.id], references, records) for c in spec.claims]
+    runs = records if isinstance(records, Mapping) else dict.fromkeys(expected, records)
+    claims = [check(c, values[c.id], references, runs.get(c.id, ())) for c in spec.claims]
     write_json(results_root(root) / fig / "claims.json", {"figure": fig, "title": spec.title, "claims": [asdict(c) for c in claims]})
     from IPython.display import publish_display_data
 
