@@ -96,6 +96,8 @@ def test_shared_runs_are_declared_once_and_changed_per_figure():
         specs.shared("vgg19", "laptop")
     with pytest.raises(ValueError, match="scale='huge'"):
         specs.shared("vgg", "huge")
+    with pytest.raises(ValueError, match="vgg.n_modles is not a knob of a shared run; the knobs: dataset, arch"):
+        specs.shared("vgg", "laptop", {"n_modles": 3})
 
 
 def test_publish_without_a_built_book_says_what_to_do(tmp_path, monkeypatch, capsys):

@@ -56,6 +56,13 @@ SHARED_RUNS: dict[str, dict[str, dict]] = {
   54,000 images and 43 on 60,000, ResNet18 7,000 -> 33)."""
 
 
+KNOBS = (
+    *("dataset", "arch", "width", "n_models", "n_train", "n_test", "epochs", "batch_size", "seed"),
+    *("lr", "momentum", "phases", "loss", "split", "classes", "label_noise"),
+)
+"""What :func:`spec` reads from a run's parameters: the keys a shared run's changes may set."""
+
+
 def shared(name: str, scale: str, changes: dict | None = None) -> dict:
     """The parameters of the shared run ``name`` at ``scale``, with a figure's ``changes`` (e.g.
     ``{"epochs": 30}``) laid over them."""
@@ -64,6 +71,9 @@ def shared(name: str, scale: str, changes: dict | None = None) -> dict:
     runs = SHARED_RUNS[scale]
     if name not in runs:
         raise ValueError(f"{name!r} is not a shared run; choose one of: {', '.join(runs)}")
+    unknown = sorted(set(changes or {}) - set(KNOBS))
+    if unknown:
+        raise ValueError(f"{name}.{unknown[0]} is not a knob of a shared run; the knobs: {', '.join(KNOBS)}")
     return {**runs[name], **(changes or {})}
 
 
