@@ -171,10 +171,12 @@ def check_values(params: dict, known: dict, prefix: str = "") -> None:
     scope = {**(known if isinstance(known, dict) else {}), **params}
     sizes = data.SIZES.get(scope.get("dataset"), {})
     for name, split in (("n_train", "train"), ("n_test", "test")):
-        n = params.get(name)
-        if isinstance(n, int) and split in sizes and n > sizes[split]:
+        n = scope.get(name)
+        if isinstance(n, int) and split in sizes and n > sizes[split] and ("dataset" in params or name in params):
+            default = "" if name in params else " (the default)"
             raise ParameterError(
-                f"{prefix}{name}={n} is more than the {sizes[split]} {split} examples of {scope['dataset']}: ask for at most {sizes[split]}, or null for all"
+                f"{prefix}{name}={n}{default} is more than the {sizes[split]} {split} examples of {scope['dataset']}: "
+                f"ask for at most {sizes[split]}, or null for all"
             )
 
 
