@@ -157,3 +157,11 @@ def test_records_can_be_given_per_claim(tmp_path, monkeypatch):
     verdicts.report(fig, {"a": 1.0, "b": 1.0}, records={"a": [FakeRun()], "b": [FakeRun(accuracy=0.1)]}, root=tmp_path)
     saved = json.loads((tmp_path / "results/testpaper/t1/claims.json").read_text())
     assert [c["verdict"] for c in saved["claims"]] == ["replicated", "inconclusive"]
+
+
+def test_a_figure_summarises_its_verdicts_in_one_word():
+    assert verdicts.summary(["replicated", "replicated"]) == "all replicated"
+    assert verdicts.summary(["replicated", "inconclusive"]) == "partly"
+    assert verdicts.summary(["not replicated", "inconclusive"]) == "not replicated"
+    assert verdicts.summary(["inconclusive"]) == "inconclusive"
+    assert verdicts.summary([]) == "no claims"

@@ -172,6 +172,23 @@ from chance (1/K) to 1: far below any run that learned, far above one that diver
 moved (a guard against degenerate runs, not a claim's threshold)."""
 
 
+SUMMARIES = ("all replicated", "partly", "not replicated", "inconclusive", "no claims")
+
+
+def summary(found: Sequence[str]) -> str:
+    """A figure's one word on its claims' verdicts ``found``: all replicated, not replicated (none
+    replicated, some not), inconclusive (none decided), partly (anything else), or no claims."""
+    if not found:
+        return "no claims"
+    if all(v == "replicated" for v in found):
+        return "all replicated"
+    if all(v == "inconclusive" for v in found):
+        return "inconclusive"
+    if "replicated" not in found:
+        return "not replicated"
+    return "partly"
+
+
 def degenerate(records: Sequence, learning: bool, needs: int) -> str:
     """Why the runs ``records`` (trained ensembles) cannot support a claim, or "": a non-finite
     loss or weight in any network, fewer than ``needs`` networks, or, when the claim presumes
@@ -301,7 +318,8 @@ def report(
         raise ValueError(f"claims for {fig} must be exactly {expected}; got {sorted(values)}")
     runs = records if isinstance(records, Mapping) else dict.fromkeys(expected, records)
     claims = [check(c, values[c.id], references, runs.get(c.id, ())) for c in spec.claims]
-    write_json(results_root(root) / fig / "claims.json", {"figure": fig, "title": spec.title, "claims": [asdict(c) for c in claims]})
+    content = {"figure": fig, "title": spec.title, "summary": summary([c.verdict for c in claims]), "claims": [asdict(c) for c in claims]}
+    write_json(results_root(root) / fig / "claims.json", content)
     from IPython.display import publish_display_data
 
     for o in _outputs(fig, claims):

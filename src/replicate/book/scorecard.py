@@ -17,7 +17,7 @@ def _claims_table(entries: list[dict], nbs: dict[str, Path], scope: list[str]) -
     rows = ["| figure | claim | verdict | paper | ours | test | statement |", "|---|---|---|---|---|---|---|"]
     for entry in entries:
         fig = entry["figure"]
-        link = f"{{doc}}`{fig} </executed/{fig.split('/')[0]}/{nbs[fig].stem}>`" if fig in nbs else fig
+        link = _link(fig, nbs)
         for c in entry["claims"]:
             counts[c["verdict"]] += 1
             paper = "-" if c["paper"] is None else f"{c['paper']:.4g}"
@@ -27,6 +27,25 @@ def _claims_table(entries: list[dict], nbs: dict[str, Path], scope: list[str]) -
     missing = [f for f in scope if f not in {e["figure"] for e in entries}]
     tail = ["", f"Not yet executed: {', '.join(missing)}."] if missing else []
     return [", ".join(f"{n} {v}" for v, n in counts.items()) + ".", "", *rows, *tail]
+
+
+def _link(fig: str, nbs: dict[str, Path]) -> str:
+    return f"{{doc}}`{fig} </executed/{fig.split('/')[0]}/{nbs[fig].stem}>`" if fig in nbs else fig
+
+
+def _figures_table(entries: list[dict], nbs: dict[str, Path]) -> list[str]:
+    """Per paper, how many figures got each one-word summary, then one row per figure."""
+    found = {e["figure"]: e.get("summary") or verdicts.summary([c["verdict"] for c in e["claims"]]) for e in entries}
+    counts = []
+    for paper in catalogue.PAPERS:
+        mine = [s for f, s in found.items() if f.startswith(f"{paper}/")]
+        counts.append(f"- {paper}: " + ", ".join(f"{mine.count(s)} {s}" for s in verdicts.SUMMARIES if mine.count(s)) + ".")
+    rows = [
+        "| figure | title | summary |",
+        "|---|---|---|",
+        *(f"| {_link(e['figure'], nbs)} | {e['title']} | {found[e['figure']]} |" for e in entries),
+    ]
+    return [*counts, "", *rows]
 
 
 def write_scorecard(root: Path) -> Path:
@@ -44,8 +63,15 @@ def write_scorecard(root: Path) -> Path:
     lines = [
         "# Scorecard",
         "",
-        "Every claim checked by a figure notebook, as last executed: the paper's value, ours, and the",
-        "verdict computed from the data. Claims are checked at the scale that ran (laptop unless noted).",
+        "Every claim checked by a figure notebook, as last executed: the paper's value, ours, the test it",
+        "declares with the threshold's source, and the verdict computed from the data. Claims are checked",
+        "at the scale that ran (laptop unless noted).",
+        "",
+        "## Figures",
+        "",
+        *_figures_table(entries, nbs),
+        "",
+        "## Claims",
         "",
         *_claims_table(entries, nbs, order),
     ]
