@@ -135,3 +135,23 @@ def test_auto_engine_per_architecture_and_device():
     assert resolve_engine("auto", "lenet5", cpu) == "loop"
     assert resolve_engine("auto", "vgg16", cuda) == "batched"
     assert resolve_engine("loop", "mlp", cpu) == "loop"
+
+
+def test_a_diverging_member_is_reported_in_the_training_output(capsys):
+    x, y = blobs()
+    cfg = TrainConfig(n_models=2, epochs=3, **{**MLP, "lr": float("nan")})
+    state = train_ensemble(cfg, x, y, {"train": x}, progress=False)
+    assert not np.isfinite(state.loss).any()
+    out = capsys.readouterr().out
+    assert "member(s) 0, 1 of 2 x mlp: non-finite loss at epoch 1" in out
+    assert out.count("non-finite loss") == 1  # once, when it happens, not every epoch
+
+
+def test_provenance_flags_non_finite_training():
+    from replicate import provenance, runs
+
+    meta = {"engine": "batched", "train_seconds": 1.0, "git": "abc"}
+    record = runs.Record(None, "k", {"loss": np.array([[1.0, 0.5], [1.0, np.nan]])}, meta)
+    assert "WARNING: member(s) 1 of ensemble/k have a non-finite training loss" in provenance.summary([record], 1.0)
+    record.arrays["loss"][1, 1] = 0.4
+    assert "WARNING" not in provenance.summary([record], 1.0)

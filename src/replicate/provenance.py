@@ -7,6 +7,8 @@ import subprocess
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 
+import numpy as np
+
 PACKAGES = ("torch", "torchvision", "numpy", "faiss-cpu", "scikit-image", "scipy", "seaborn")
 
 
@@ -55,6 +57,9 @@ def summary(records: list, wall_seconds: float, entries: list[str] = ()) -> str:
         lines.append(
             f"run-store entry ensemble/{r.key}: engine {r.meta['engine']}, trained in {r.meta['train_seconds']} s at commit {r.meta['git']}"
         )
+        bad = np.flatnonzero(~np.isfinite(r.arrays["loss"]).all(axis=1)) if "loss" in r.arrays else []
+        if len(bad):
+            lines.append(f"  WARNING: member(s) {', '.join(map(str, bad))} of ensemble/{r.key} have a non-finite training loss")
     lines += [f"run-store entry {e}" for e in entries]
     lines.append("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + f" (torch threads {torch.get_num_threads()})")
     return "\n".join(lines)

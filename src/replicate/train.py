@@ -420,6 +420,11 @@ def train_ensemble(
                         state.step_preds[k][:, eval_at[step + 1]] = v
                     members.train(True)
         state.loss[:, epoch] = (total / len(idx)).cpu().numpy()
+        diverged = np.flatnonzero(~np.isfinite(state.loss[:, epoch]) & np.isfinite(state.loss[:, epoch - 1] if epoch else True))
+        if diverged.size:
+            tqdm.write(
+                f"train: member(s) {', '.join(map(str, diverged))} of {cfg.n_models} x {cfg.arch}: non-finite loss at epoch {epoch + 1}"
+            )
         for k, v in predict().items():
             state.preds[k][:, epoch + 1] = v
         state.epoch = epoch + 1
