@@ -161,14 +161,14 @@ def check_values(params: dict, known: dict, prefix: str = "") -> None:
     kernel starts; the error names the parameter as it is typed (``vgg.n_models``)."""
     for name, value in params.items():
         label = f"{prefix}{name}"
-        default = known.get(name) if isinstance(known, dict) else None
+        default = known.get(name)
         if isinstance(value, dict):
             check_values(value, default if isinstance(default, dict) else {}, f"{label}.")
             continue
         rule = RULES.get(ALIASES.get(name, name))
         if rule and not rule[0](value):
             raise ParameterError(f"{label}={value!r} is not allowed: {rule[1]}")
-    scope = {**(known if isinstance(known, dict) else {}), **params}
+    scope = {**known, **params}
     sizes = data.SIZES.get(scope.get("dataset"), {})
     for name, split in (("n_train", "train"), ("n_test", "test")):
         n = scope.get(name)
@@ -195,9 +195,11 @@ def _source_hash(root: Path) -> str:
     return h.hexdigest()
 
 
-def inputs_hash(path: Path, params: dict, root: Path) -> str:
-    """Hash of what determines an executed notebook: its text, parameters and the package code."""
-    blob = path.read_bytes() + yaml.safe_dump(params, sort_keys=True).encode() + _source_hash(root).encode()
+def inputs_hash(path: Path, params: dict, root: Path, source: str | None = None) -> str:
+    """Hash of what determines an executed notebook: its text, parameters and the package code
+    (``source``: the package's hash, when the caller already has it)."""
+    source = source or _source_hash(root)
+    blob = path.read_bytes() + yaml.safe_dump(params, sort_keys=True).encode() + source.encode()
     return hashlib.sha256(blob).hexdigest()[:20]
 
 
@@ -253,6 +255,7 @@ def run(fig: str, overrides: dict | None = None, files: list[Path] = (), scale: 
     root = root or project_root()
     path = find(fig, root)
     params = parameters(path, scale, overrides, files)
+    known = defaults(path)
     out = executed_path(path, root)
     out.parent.mkdir(parents=True, exist_ok=True)
     claims = verdicts.results_root(root) / fig / "claims.json"
@@ -275,7 +278,7 @@ def run(fig: str, overrides: dict | None = None, files: list[Path] = (), scale: 
         nb = nbformat.read(running, as_version=4)
         nb.metadata[HASH_KEY] = inputs_hash(path, params, root)
         nb.metadata[PARAMS_KEY] = params
-        changed = {k: v for k, v in params.items() if v != defaults(path).get(k)}
+        changed = {k: v for k, v in params.items() if v != known.get(k)}
         if changed:
             nb.cells.insert(1, nbformat.v4.new_markdown_cell(banner(changed)))
         nbformat.write(nb, running)
@@ -332,18 +335,27 @@ def recorded_parameters(out: Path) -> dict:
     return nbformat.read(out, as_version=4).metadata.get(PARAMS_KEY, {})
 
 
-def stale(root: Path | None = None, defaults: bool = False) -> dict[str, dict]:
-    """{figure: the parameters to run it with} for every page that is missing, or whose notebook,
-    parameters or package changed since it ran; a page keeps the parameters it ran with, unless
-    ``defaults``, which returns every page to its laptop defaults."""
+def pages(root: Path | None = None, defaults: bool = False) -> dict[str, tuple[dict, bool]]:
+    """{figure: (the parameters to run it with, whether its page is stale)}: a page keeps the
+    parameters it ran with unless ``defaults``; it is stale when missing, or when its notebook,
+    those parameters or the package changed since it ran. Each page is read once."""
     root = root or project_root()
-    todo = {}
+    source = _source_hash(root)
+    out = {}
     for fig, path in notebooks(root).items():
-        out = executed_path(path, root)
-        params = {} if defaults or not out.exists() else recorded_parameters(out)
-        if not out.exists() or nbformat.read(out, as_version=4).metadata.get(HASH_KEY) != inputs_hash(path, params, root):
-            todo[fig] = params
-    return todo
+        page = executed_path(path, root)
+        if not page.exists():
+            out[fig] = ({}, True)
+            continue
+        meta = nbformat.read(page, as_version=4).metadata
+        params = {} if defaults else meta.get(PARAMS_KEY, {})
+        out[fig] = (params, meta.get(HASH_KEY) != inputs_hash(path, params, root, source))
+    return out
+
+
+def stale(root: Path | None = None, defaults: bool = False) -> dict[str, dict]:
+    """{figure: the parameters to run it with} for every stale page (see :func:`pages`)."""
+    return {fig: params for fig, (params, old) in pages(root, defaults).items() if old}
 
 
 def book(force: bool = False, build: bool = True, defaults: bool = False, root: Path | None = None) -> tuple[Path, list[FigureFailed]]:
@@ -352,9 +364,7 @@ def book(force: bool = False, build: bool = True, defaults: bool = False, root: 
     from the last good pages. A figure that fails does not stop the others: the failures are
     printed as they happen and returned, with the HTML folder."""
     root = root or project_root()
-    todo = stale(root, defaults)
-    if force:
-        todo = {fig: todo.get(fig, {} if defaults else _kept(fig, root)) for fig in notebooks(root)}
+    todo = {fig: params for fig, (params, old) in pages(root, defaults).items() if old or force}
     failures = []
     for i, (fig, params) in enumerate(todo.items(), 1):
         note = f" with {params}" if params else ""
@@ -373,9 +383,3 @@ def book(force: bool = False, build: bool = True, defaults: bool = False, root: 
         jb = Path(sys.executable).parent / "jupyter-book"
         subprocess.run([str(jb), "build", str(root), "--path-output", str(root)], check=True)
     return root / "_build" / "html", failures
-
-
-def _kept(fig: str, root: Path) -> dict:
-    """The parameters ``fig``'s page last ran with, if it exists."""
-    out = executed_path(find(fig, root), root)
-    return recorded_parameters(out) if out.exists() else {}

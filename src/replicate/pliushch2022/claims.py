@@ -3,8 +3,6 @@
 from .. import curves
 from ..verdicts import ClaimSpec, Figure, above, at_least, below, figures, significant
 
-BIMODAL_SOURCE = curves.BIMODAL_SOURCE
-
 STATISTICS = {  # keyed like replicate.imagestats.STATS
     "segment_count": "Felzenszwalb segment count",
     "edge_strength": "summed edge strength (Sobel substitute)",
@@ -63,7 +61,7 @@ FIGURES: dict[str, Figure] = figures(
                 "On the same networks and epochs, Hacohen's bimodality of the training consistency stays above "
                 "0.645, the midpoint of his bimodal (0.22) and non-bimodal (1.07) values (value: its minimum).",
                 1.07,
-                test=at_least(curves.BIMODAL_LINE, BIMODAL_SOURCE),
+                test=at_least(curves.BIMODAL_LINE, curves.BIMODAL_SOURCE),
             ),
         ),
     ),
