@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from replicate import verdicts
+from replicate import bootstrap, verdicts
+from replicate.runs import Record
 from replicate.book import catalogue
 
 FIG = "hacohen2020/h1"
@@ -40,7 +41,7 @@ def test_report_checks_the_declared_tests_and_matches_the_reference(tmp_path, mo
     published = []
     monkeypatch.setattr("IPython.display.publish_display_data", lambda data, metadata=None: published.append(data))
     values = {"init_mean": 0.12, "init_unimodal": 0.5, "bimodal_train": 0.3, "bimodal_test": 1.0, "below_independent": math.nan}
-    verdicts.report(catalogue.figure(FIG), values, references={"1/K": 0.1}, root=tmp_path)
+    verdicts.report(catalogue.figure(FIG), lambda d: values, {"run": FakeRun()}, references={"1/K": 0.1}, root=tmp_path)
     saved = json.loads((tmp_path / "results" / FIG / "claims.json").read_text())
     assert [c["id"] for c in saved["claims"]] == IDS
     assert [c["verdict"] for c in saved["claims"]] == ["replicated", "not replicated", "replicated", "not replicated", "inconclusive"]
@@ -75,20 +76,101 @@ def test_a_declared_test_decides_far_from_and_on_its_line(test, value, expected)
     assert verdicts.check(claim, value).verdict == verdicts.verdict(expected)
 
 
-class FakeRun:
-    """A trained ensemble as the guards read it: arrays and metadata."""
+@pytest.mark.parametrize(
+    ("test", "interval", "expected"),
+    [
+        (verdicts.above(0, "s"), (0.1, 0.3), "replicated"),
+        (verdicts.above(0, "s"), (-0.3, -0.1), "not replicated"),
+        (verdicts.above(0, "s"), (-0.1, 0.1), "inconclusive"),
+        (verdicts.below(0.645, "s"), (0.5, 0.7), "inconclusive"),
+        (verdicts.within(0.05, 0.1, "s"), (0.07, 0.13), "replicated"),
+        (verdicts.within(0.05, 0.1, "s"), (0.12, 0.2), "inconclusive"),
+        (verdicts.within(0.05, 0.1, "s"), (0.16, 0.2), "not replicated"),
+    ],
+)
+def test_the_interval_decides_and_straddling_the_line_is_inconclusive(test, interval, expected):
+    claim = verdicts.ClaimSpec("c", "statement", test=test, learning=False)
+    draws = [(v, {}) for v in np.linspace(*interval, 201)]
+    got = verdicts.check(claim, float(np.mean(interval)), resampled=draws)
+    assert got.verdict == expected
+    assert got.low == pytest.approx(interval[0], abs=0.01) and got.high == pytest.approx(interval[1], abs=0.01)
+    assert ("straddles the line" in got.reason) == (expected == "inconclusive")
 
-    def __init__(self, n_models=3, accuracy=1.0, loss=1.0, n=100, n_classes=10):
-        labels = np.arange(n) % n_classes
-        preds = np.where(np.arange(n) < accuracy * n, labels, (labels + 1) % n_classes)
-        self.key = "fake"
-        self.meta = {"n_classes": n_classes}
-        self.arrays = {
-            "masks": np.ones((n_models, n), bool),
-            "loss": np.full((n_models, 2), loss),
-            "preds/train": np.tile(preds, (n_models, 2, 1)),
-            "labels/train": labels,
-        }
+
+def test_a_statistic_tested_against_another_is_compared_draw_by_draw():
+    """r_same > r_cross: two statistics that move together on every draw differ surely even
+    when their intervals overlap."""
+    claim = verdicts.ClaimSpec("c", "s", test=verdicts.above("r_cross", "s"), learning=False)
+    shared = np.linspace(0.5, 0.9, 200)
+    got = verdicts.check(claim, 0.75, {"r_cross": 0.7}, resampled=[(v + 0.05, {"r_cross": v}) for v in shared])
+    assert got.verdict == "replicated" and got.low < 0.9
+
+
+def _mean_above(line: float, xs: np.ndarray, tmp_path) -> dict:
+    fig = verdicts.Figure("testpaper/t2", "t", (verdicts.ClaimSpec("m", "s", test=verdicts.above(line, "s"), unit="examples", learning=False),))
+    verdicts.report(fig, lambda d: {"m": xs[d.examples["x"]].mean()}, examples={"x": len(xs)}, root=tmp_path)
+    return json.loads((tmp_path / "results/testpaper/t2/claims.json").read_text())["claims"][0]
+
+
+def test_report_resamples_the_declared_unit(tmp_path, monkeypatch):
+    monkeypatch.setattr("IPython.display.publish_display_data", lambda data, metadata=None: None)
+    xs = np.random.default_rng(0).normal(1.0, 1.0, 400)  # mean 1, standard error 0.05
+    far_above, far_below, on_line = (_mean_above(line, xs, tmp_path) for line in (0.5, 1.5, xs.mean()))
+    assert (far_above["verdict"], far_below["verdict"], on_line["verdict"]) == ("replicated", "not replicated", "inconclusive")
+    assert far_above["resamples"] == 200 and far_above["low"] < xs.mean() < far_above["high"]
+    assert 0.15 < far_above["high"] - far_above["low"] < 0.25  # about 2 x 1.96 x 0.05
+
+
+def test_the_interval_covers_a_known_mean_at_about_its_nominal_rate():
+    """The percentile interval of the mean of 100 normal draws covers the true mean in about 95%
+    of 300 simulated data sets (a binomial sd of 1.3 points)."""
+    rng = np.random.default_rng(1)
+    f = bootstrap.Frame(examples={"x": 100})
+    covered = 0
+    for trial in range(300):
+        xs = rng.normal(0.0, 1.0, 100)
+        lo, hi = bootstrap.percentile_interval([xs[d.examples["x"]].mean() for d in bootstrap.draws(f, "examples", seed=trial)])
+        covered += lo <= 0.0 <= hi
+    assert 0.89 <= covered / 300 <= 0.99
+
+
+def test_draws_are_seeded_and_resample_only_their_unit():
+    f = bootstrap.Frame({"a": 5}, {"test": 7})
+    one, two = list(bootstrap.draws(f, "networks", 3, seed=4)), list(bootstrap.draws(f, "networks", 3, seed=4))
+    assert all((x.networks["a"] == y.networks["a"]).all() for x, y in zip(one, two))
+    assert all((d.examples["test"] == np.arange(7)).all() for d in one)
+    assert any(len(set(d.networks["a"])) < 5 for d in bootstrap.draws(f, "networks", 20))
+    examples = next(bootstrap.draws(f, "examples"))
+    assert (examples.networks["a"] == np.arange(5)).all() and examples.examples["test"].shape == (7,)
+    with pytest.raises(ValueError, match="cannot resample networks"):
+        next(bootstrap.draws(bootstrap.Frame(examples={"x": 3}), "networks"))
+
+
+def test_a_draw_sees_a_record_through_its_members_and_examples():
+    run = FakeRun(n_models=3, n=10)
+    run.arrays["preds/train"] = np.arange(3 * 2 * 10).reshape(3, 2, 10)
+    f = bootstrap.frame({"run": run})
+    assert (f.networks, f.examples) == ({"run": 3}, {"train": 10})
+    d = bootstrap.Draw({"run": np.array([2, 2])}, {"train": np.array([9, 0])})
+    seen = d.record("run", run)
+    assert seen.arrays["preds/train"].tolist() == [[[49, 40], [59, 50]]] * 2
+    assert seen.arrays["labels/train"].tolist() == [9, 0] and seen.arrays["masks"].shape == (2, 10)
+    assert bootstrap.identity(f).record("run", run) is run
+    with pytest.raises(ValueError, match="has 4 train examples"):
+        bootstrap.frame({"run": run, "other": FakeRun(n=4)})
+
+
+def FakeRun(n_models=3, accuracy=1.0, loss=1.0, n=100, n_classes=10) -> Record:
+    """A trained ensemble as the guards and draws read it: arrays and metadata."""
+    labels = np.arange(n) % n_classes
+    preds = np.where(np.arange(n) < accuracy * n, labels, (labels + 1) % n_classes)
+    arrays = {
+        "masks": np.ones((n_models, n), bool),
+        "loss": np.full((n_models, 2), loss),
+        "preds/train": np.tile(preds, (n_models, 2, 1)),
+        "labels/train": labels,
+    }
+    return Record(None, "fake", arrays, {"n_classes": n_classes})
 
 
 def test_degenerate_runs_make_a_claim_inconclusive_with_the_reason():
@@ -125,7 +207,7 @@ def test_every_declared_claim_says_where_its_threshold_comes_from():
 
 def test_reference_differs_when_a_claim_is_missing_or_renamed(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="must be exactly"):
-        verdicts.report(catalogue.figure(FIG), {IDS[0]: 1.0}, root=tmp_path)
+        verdicts.report(catalogue.figure(FIG), lambda d: {IDS[0]: 1.0}, root=tmp_path)
     with pytest.raises(KeyError, match="not in the catalogue"):
         catalogue.figure("hacohen2020/h99")
 
@@ -140,21 +222,22 @@ def test_sanitiser_keeps_structure_but_not_values():
 def test_a_figure_without_claims_says_so(tmp_path, monkeypatch):
     published = []
     monkeypatch.setattr("IPython.display.publish_display_data", lambda data, metadata=None: published.append(data))
-    verdicts.report(catalogue.figure("pliushch2022/p6"), {}, root=tmp_path)
+    verdicts.report(catalogue.figure("pliushch2022/p6"), lambda d: {}, root=tmp_path)
     assert published == [o["data"] for o in verdicts.reference_outputs(catalogue.figure("pliushch2022/p6"))]
     assert "no claim" in published[0]["text/plain"]
     with pytest.raises(ValueError, match="must be exactly"):
-        verdicts.report(catalogue.figure("pliushch2022/p6"), {"x": 1.0}, root=tmp_path)
+        verdicts.report(catalogue.figure("pliushch2022/p6"), lambda d: {"x": 1.0}, root=tmp_path)
 
 
-def test_records_can_be_given_per_claim(tmp_path, monkeypatch):
+def test_guards_can_name_the_records_of_each_claim(tmp_path, monkeypatch):
     monkeypatch.setattr("IPython.display.publish_display_data", lambda data, metadata=None: None)
     fig = verdicts.Figure(
         "testpaper/t1",
         "t",
         (verdicts.ClaimSpec("a", "s", test=verdicts.above(0, "s")), verdicts.ClaimSpec("b", "s", test=verdicts.above(0, "s"))),
     )
-    verdicts.report(fig, {"a": 1.0, "b": 1.0}, records={"a": [FakeRun()], "b": [FakeRun(accuracy=0.1)]}, root=tmp_path)
+    runs = {"good": FakeRun(), "at chance": FakeRun(accuracy=0.1)}
+    verdicts.report(fig, lambda d: {"a": 1.0, "b": 1.0}, runs, guards={"a": ["good"]}, root=tmp_path)
     saved = json.loads((tmp_path / "results/testpaper/t1/claims.json").read_text())
     assert [c["verdict"] for c in saved["claims"]] == ["replicated", "inconclusive"]
 

@@ -14,20 +14,26 @@ from __future__ import annotations
 import html
 import json
 import math
-import operator
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import bootstrap
 from .store import project_root
 
+if TYPE_CHECKING:
+    from .runs import Record
+
 VERDICTS = ("replicated", "not replicated", "inconclusive")
-UNITS = ("networks", "examples", "both", "none")
-_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+UNITS = bootstrap.UNITS
+
+
+Interval = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -52,16 +58,23 @@ class Test:
             return f"r > 0 and p < {t}"
         return f"{self.op} {t}"
 
-    def holds(self, value: float, p: float, threshold: float) -> bool:
-        """Whether the statistic ``value`` (with p-value ``p`` for correlations) passes, against
-        the numeric ``threshold``."""
+    def decide(self, value: Interval, difference: Interval, p: Interval) -> bool | None:
+        """True when the whole interval is on the claimed side of the line, False when the whole
+        interval is on the other side, None when it straddles the line. ``value`` is the statistic's
+        interval, ``difference`` that of statistic - threshold (paired per draw when the threshold
+        is itself a statistic), ``p`` that of a correlation's p-value."""
+        lo, hi = difference
         if self.op == "within":
-            return abs(value - threshold) <= self.tolerance
-        if self.op == "p<":
-            return p < threshold
-        if self.op == "r>0,p<":
-            return value > 0 and p < threshold
-        return _COMPARE[self.op](value, threshold)
+            t = self.tolerance
+            return True if -t <= lo and hi <= t else False if lo > t or hi < -t else None
+        if self.op in ("p<", "r>0,p<"):
+            alpha = float(self.threshold)
+            sure = p[1] < alpha and (self.op == "p<" or value[0] > 0)
+            fails = p[0] >= alpha or (self.op == "r>0,p<" and value[1] <= 0)
+            return True if sure else False if fails else None
+        sides = {">": (lo > 0, hi <= 0), ">=": (lo >= 0, hi < 0), "<": (hi < 0, lo >= 0), "<=": (hi <= 0, lo > 0)}
+        sure, fails = sides[self.op]
+        return True if sure else False if fails else None
 
 
 def below(threshold: float | str, source: str) -> Test:
@@ -143,8 +156,9 @@ def figures(*declared: Figure) -> dict[str, Figure]:
 
 @dataclass(frozen=True)
 class Claim:
-    """A claim as checked: the declaration's text and test, our value, the verdict and, for an
-    inconclusive one, why."""
+    """A claim as checked: the declaration's text and test, our value with its bootstrap interval
+    (``low``, ``high`` over ``resamples`` draws of ``unit``; the point itself for unit none), the
+    verdict and, for an inconclusive one, why."""
 
     id: str
     statement: str
@@ -156,6 +170,9 @@ class Claim:
     threshold: float | None = None
     unit: str = "networks"
     reason: str = ""
+    low: float = math.nan
+    high: float = math.nan
+    resamples: int = 0
 
 
 def verdict(holds: bool | None) -> str:
@@ -213,24 +230,69 @@ def degenerate(records: Sequence, learning: bool, needs: int) -> str:
     return ""
 
 
-def check(claim: ClaimSpec, value: object, references: Mapping[str, float] | None = None, records: Sequence = ()) -> Claim:
-    """Our value of ``claim`` and its verdict from the declared test; inconclusive, with the reason,
-    for a degenerate run, an undecided or undefined statistic, or a missing reference."""
+def _split(value: object) -> tuple[float, float, str]:
+    """(r, p, reason) of a statistic: a number, (r, p) for a correlation, or :class:`Undecided`."""
     reason = ""
     if isinstance(value, Undecided):
         value, reason = value.value, value.reason
     r, p = value if isinstance(value, tuple) else (value, math.nan)
-    r, p = float(r), float(p)
-    threshold = claim.test.threshold
-    if isinstance(threshold, str):
-        threshold = float((references or {}).get(threshold, math.nan))
-        reason = reason or ("" if math.isfinite(threshold) else f"the reference {claim.test.threshold!r} is undefined")
+    return float(r), float(p), reason
+
+
+def _threshold(claim: ClaimSpec, references: Mapping[str, float] | None) -> float:
+    t = claim.test.threshold
+    return float((references or {}).get(t, math.nan)) if isinstance(t, str) else float(t)
+
+
+MOST_UNDEFINED = 0.05
+"""The largest share of bootstrap draws on which a statistic may be undefined (e.g. a bimodality of
+a constant histogram) before its interval counts as undefined."""
+
+
+def check(
+    claim: ClaimSpec,
+    value: object,
+    references: Mapping[str, float] | None = None,
+    records: Sequence = (),
+    resampled: Sequence[tuple[object, Mapping[str, float]]] = (),
+) -> Claim:
+    """Our value of ``claim``, its interval and its verdict from the declared test. ``resampled``
+    holds the statistic and the references on every bootstrap draw; without draws the interval is
+    the point. Inconclusive, with the reason, for a degenerate run, an undecided or undefined
+    statistic, a missing reference, or an interval that straddles the line."""
+    r, p, reason = _split(value)
+    threshold = _threshold(claim, references)
+    if not math.isfinite(threshold):
+        reason = reason or f"the reference {claim.test.threshold!r} is undefined"
     reason = reason or degenerate(records, claim.learning, claim.needs)
-    if not reason and not (math.isfinite(r) and (math.isfinite(p) or claim.test.op not in ("p<", "r>0,p<"))):
+    pvalue = claim.test.op in ("p<", "r>0,p<")
+    if not reason and not (math.isfinite(r) and (math.isfinite(p) or not pvalue)):
         reason = "the statistic is undefined on this run"
-    holds = None if reason else claim.test.holds(r, p, threshold)
+    draws = [(*_split(v)[:2], _threshold(claim, refs)) for v, refs in resampled] or [(r, p, threshold)]
+    rs, ps, ts = np.array(draws, dtype=np.float64).T
+    undefined = ~np.isfinite(rs - ts) | (~np.isfinite(ps) if pvalue else False)
+    if not reason and undefined.mean() > MOST_UNDEFINED:
+        reason = f"the statistic is undefined on {undefined.sum()} of {len(draws)} bootstrap draws"
+    ok = ~undefined
+    value_iv = bootstrap.percentile_interval(rs[ok])
+    holds = None
+    if not reason:
+        holds = claim.test.decide(value_iv, bootstrap.percentile_interval((rs - ts)[ok]), bootstrap.percentile_interval(ps[ok]))
+        if holds is None:
+            reason = f"the {bootstrap.LEVEL:.0%} interval straddles the line"
     return Claim(
-        claim.id, claim.statement, claim.paper, r, verdict(holds), str(claim.test), claim.test.source, threshold, claim.unit, reason
+        claim.id,
+        claim.statement,
+        claim.paper,
+        r,
+        verdict(holds),
+        str(claim.test),
+        claim.test.source,
+        threshold,
+        claim.unit,
+        reason,
+        *value_iv,
+        len(resampled),
     )
 
 
@@ -245,6 +307,12 @@ def _fmt(v: float | None) -> str:
 NO_CLAIMS = "This figure makes no claim of its own (FIGURES.md lists none): it is there to be looked at."
 
 
+def interval(c: Claim | Mapping) -> str:
+    """A claim's 95% interval as text, ``[low, high]``; "exact" for a claim of unit none."""
+    c = c if isinstance(c, Mapping) else asdict(c)
+    return "exact" if c.get("unit") == "none" else f"[{_fmt(c.get('low', math.nan))}, {_fmt(c.get('high', math.nan))}]"
+
+
 def _why(c: Claim) -> str:
     return f" [why: {c.reason}]" if c.reason else ""
 
@@ -253,7 +321,7 @@ def _text(claims: list[Claim]) -> str:
     if not claims:
         return NO_CLAIMS
     rows = [
-        f"{c.id}: {c.verdict}{_why(c)} (paper {_fmt(c.paper)}, ours {_fmt(c.ours)}; test {c.test}: {c.source})\n    {c.statement}"
+        f"{c.id}: {c.verdict}{_why(c)} (paper {_fmt(c.paper)}, ours {_fmt(c.ours)} {interval(c)}; test {c.test}: {c.source})\n    {c.statement}"
         for c in claims
     ]
     return "\n".join(rows)
@@ -265,26 +333,30 @@ def _html(claims: list[Claim]) -> str:
     colour = {"replicated": "#1b7837", "not replicated": "#b2182b", "inconclusive": "#777777"}
     rows = "".join(
         f"<tr><td><code>{html.escape(c.id)}</code></td><td>{html.escape(c.statement)}</td>"
-        f"<td>{_fmt(c.paper)}</td><td>{_fmt(c.ours)}</td>"
+        f"<td>{_fmt(c.paper)}</td><td>{_fmt(c.ours)}<br><small>{interval(c)}</small></td>"
         f"<td>{html.escape(c.test)}<br><small>{html.escape(c.source)}</small></td>"
         f'<td><b style="color:{colour[c.verdict]}">{c.verdict}{html.escape(_why(c))}</b></td></tr>'
         for c in claims
     )
-    head = "<tr><th>claim</th><th>statement</th><th>paper</th><th>ours</th><th>test</th><th>verdict</th></tr>"
+    head = (
+        "<tr><th>claim</th><th>statement</th><th>paper</th><th>ours<br><small>95% interval</small></th><th>test</th><th>verdict</th></tr>"
+    )
     return f'<table class="claims">{head}{rows}</table>'
 
 
 def _outputs(fig: str, claims: list[Claim]) -> list[dict]:
-    """The notebook outputs of a report: the table, then one glued value per claim."""
+    """The notebook outputs of a report: the table, then per claim its glued value, interval and
+    verdict (``<id>_<claim>``, ``..._interval``, ``..._verdict``) for the book's text."""
     short = fig.split("/")[-1]
     table = {"output_type": "display_data", "metadata": {}, "data": {"text/plain": _text(claims), "text/html": _html(claims)}}
     glued = [
         {
             "output_type": "display_data",
-            "metadata": {"scrapbook": {"name": f"{short}_{c.id}", "mime_prefix": "application/papermill.record/"}},
-            "data": {"application/papermill.record/text/plain": _fmt(c.ours)},
+            "metadata": {"scrapbook": {"name": f"{short}_{c.id}{suffix}", "mime_prefix": "application/papermill.record/"}},
+            "data": {"application/papermill.record/text/plain": text},
         }
         for c in claims
+        for suffix, text in (("", _fmt(c.ours)), ("_interval", interval(c)), ("_verdict", c.verdict))
     ]
     return [table, *glued]
 
@@ -300,24 +372,53 @@ def reference_outputs(spec: Figure) -> list[dict]:
 
 def report(
     spec: Figure,
-    values: Mapping[str, object],
+    statistics: Callable[[bootstrap.Draw], Mapping[str, object]],
+    records: Mapping[str, Record] | None = None,
+    *,
+    examples: Mapping[str, int] | None = None,
     references: Mapping[str, float] | None = None,
-    records: Sequence | Mapping[str, Sequence] = (),
+    guards: Mapping[str, Sequence[str]] | None = None,
+    resamples: int = bootstrap.RESAMPLES,
+    seed: int = 0,
     root: str | Path | None = None,
 ) -> None:
-    """Check and report every claim of the figure ``spec``. ``values`` maps claim id -> our statistic
-    (a number, (r, p) for a correlation, or :class:`Undecided`); ``references`` gives the numbers of
-    tests whose threshold is named; ``records`` are the runs the claims rest on (for the guards),
-    the same for every claim or per claim id.
+    """Check and report every claim of the figure ``spec``.
 
-    Displays the table, glues ``<id>_<claim>`` values for the book text and writes
-    ``results/<paper>/<id>/claims.json``. Missing or unknown claim ids are an error."""
+    ``statistics(draw)`` returns {claim id: our statistic} (a number, (r, p) for a correlation, or
+    :class:`Undecided`) and, under other keys, the references that named thresholds test against,
+    computed from the ``draw`` (:class:`bootstrap.Draw`) of the named ``records`` (trained
+    ensembles: their members and their splits' examples) and of the extra example sets
+    ``examples`` ({split: size}, for arrays that are not a record's). The identity draw gives our
+    value; ``resamples`` seeded draws of each claim's declared unit give its interval.
+    ``references`` are fixed thresholds (e.g. 1/K). The guards read every record, or for a claim
+    listed in ``guards`` the records named there.
+
+    Displays the table, glues ``<id>_<claim>`` values, intervals and verdicts for the book text and
+    writes ``results/<paper>/<id>/claims.json``. Missing or unknown claim ids are an error."""
     fig = spec.id
+    records = dict(records or {})
+    frame = bootstrap.frame(records, **(examples or {}))
     expected = [c.id for c in spec.claims]
-    if sorted(values) != sorted(expected):
-        raise ValueError(f"claims for {fig} must be exactly {expected}; got {sorted(values)}")
-    runs = records if isinstance(records, Mapping) else dict.fromkeys(expected, records)
-    claims = [check(c, values[c.id], references, runs.get(c.id, ())) for c in spec.claims]
+
+    def split(values: Mapping[str, object]) -> tuple[Mapping[str, object], dict[str, float]]:
+        named = {c.test.threshold for c in spec.claims if isinstance(c.test.threshold, str)}
+        if not set(expected) <= set(values) or not set(values) - set(expected) <= named:
+            raise ValueError(f"claims for {fig} must be exactly {expected} (and references among {sorted(named)}); got {sorted(values)}")
+        return values, {**(references or {}), **{k: float(v) for k, v in values.items() if k not in expected}}
+
+    point, refs = split(statistics(bootstrap.identity(frame)))
+    units = sorted({c.unit for c in spec.claims} - {"none"})
+    drawn = {u: [split(v) for v in bootstrap.resample(statistics, frame, u, resamples, seed)] for u in units}
+    claims = [
+        check(
+            c,
+            point[c.id],
+            refs,
+            [records[n] for n in (guards or {}).get(c.id, records)],
+            [(values[c.id], r) for values, r in drawn.get(c.unit, [])],
+        )
+        for c in spec.claims
+    ]
     content = {"figure": fig, "title": spec.title, "summary": summary([c.verdict for c in claims]), "claims": [asdict(c) for c in claims]}
     write_json(results_root(root) / fig / "claims.json", content)
     from IPython.display import publish_display_data
