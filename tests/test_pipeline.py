@@ -32,6 +32,7 @@ kernelspec:
 
 value = 1
 fail = {fail}
+seed = 0
 ```
 
 ```{{code-cell}} ipython3
@@ -43,8 +44,8 @@ if fail:
 # NBVAL_CHECK_OUTPUT
 from replicate import verdicts
 
-claim = verdicts.ClaimSpec("positive", "value > 0", test=verdicts.above(0, "a test"), learning=False)
-verdicts.report(verdicts.Figure("{fig}", "a test figure", (claim,)), {{"positive": value}})
+claim = verdicts.ClaimSpec("positive", "value - 2 seed > 0", test=verdicts.above(0, "a test"), unit="none", learning=False)
+verdicts.report(verdicts.Figure("{fig}", "a test figure", (claim,)), lambda draw: {{"positive": value - 2 * seed}})
 ```
 """
 
@@ -175,3 +176,30 @@ def test_book_honours_replicate_results(project, tmp_path, monkeypatch):
     assert json.loads((elsewhere / "testpaper/t1/claims.json").read_text())["claims"][0]["ours"] == 1
     assert not (project / "results").exists()
     assert "testpaper/t1" in (project / "executed" / "scorecard.md").read_text()
+
+
+def test_seed_overrides_move_every_random_seed():
+    from replicate.book import seeds
+
+    known = {"seed": 0, "seed_a2": 1, "lr": 0.1, "h8": {"seed": 0, "epochs": 3}, "scale": "laptop", "vgg": {}, "other": {}}
+    assert seeds.overrides(known, 0) == {}
+    assert seeds.overrides(known, 2) == {"seed": 2, "seed_a2": 3, "h8": {"seed": 2, "epochs": 3}, "vgg": {"seed": 2}}
+
+
+def test_seed_stability_reruns_figures_apart_from_the_book_and_flags_changed_verdicts(project, capsys):
+    from replicate.book import scorecard, seeds
+
+    pipeline.run("testpaper/t1", root=project)
+    page = pipeline.executed_path(pipeline.find("testpaper/t1", project), project)
+    before = page.read_bytes()
+    failures = seeds.run([0, 1], root=project)
+    assert [e.fig for e in failures] == ["testpaper/t2"]
+    assert page.read_bytes() == before and claims_of(project, "testpaper/t1")["claims"][0]["verdict"] == "replicated"
+    table = seeds.verdict_table(seeds.available(project), project)
+    assert table == {("testpaper/t1", "positive"): {0: "replicated", 1: "not replicated"}}
+    assert seeds.changed(table) == [("testpaper/t1", "positive")]
+    capsys.readouterr()
+    seeds.run([1], root=project)
+    assert "executing testpaper/t1" not in capsys.readouterr().out  # seed 1's page is current: kept
+    text = scorecard.write_scorecard(project).read_text()
+    assert "## Seed stability" in text and "1 change their verdict with the seed" in text and "**changes**" in text

@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="{run,book,publish,bench,data,prepare}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{run,book,scorecard,publish,bench,data,prepare}")
 
     run = sub.add_parser(
         "run",
@@ -54,6 +54,15 @@ def _parser() -> argparse.ArgumentParser:
     book.add_argument("--force", action="store_true", help="execute every notebook, changed or not")
     book.add_argument("--no-build", action="store_true", help="execute notebooks and write the scorecard, but skip the HTML build")
     book.add_argument("--defaults", action="store_true", help="return every page run with other parameters to its laptop defaults")
+
+    score = sub.add_parser(
+        "scorecard",
+        help="write executed/scorecard.md; with --seeds, first rerun every figure at each seed (seed stability)",
+        description="Write the scorecard from the claims on disk. With --seeds, every figure is first executed with all of its "
+        "random seeds moved by each listed seed (pages and claims in results/seeds/<s>/; seed 0 is the book itself), and the "
+        "scorecard shows each claim's verdict per seed, flagging those that change. Networks come from the run store.",
+    )
+    score.add_argument("--seeds", nargs="+", type=int, default=[], metavar="S", help="seeds to compare, e.g. 0 1")
 
     publish = sub.add_parser("publish", help="publish the built HTML (_build/html) to a gh-pages branch, for GitHub Pages")
     publish.add_argument("--remote", default="origin", help="the git remote to push to (default: origin)")
@@ -109,6 +118,24 @@ def _command(args: argparse.Namespace) -> int:
         print(f"book: {html / 'index.html'}")
         if failures:
             print(f"{len(failures)} figure(s) failed; their pages are the last good ones:", file=sys.stderr)
+            for e in failures:
+                print(f"  {e}", file=sys.stderr)
+            return 1
+    elif args.command == "scorecard":
+        from .book import scorecard, seeds
+        from .store import project_root
+
+        failures = seeds.run(args.seeds)
+        print(f"scorecard: {scorecard.write_scorecard(project_root())}")
+        table = seeds.verdict_table(seeds.available())
+        moved = seeds.changed(table)
+        if args.seeds:
+            print(
+                f"{len(moved)} of {len(table)} claims change their verdict with the seed"
+                + "".join(f"\n  {f} {c}: {table[f, c]}" for f, c in moved)
+            )
+        if failures:
+            print(f"{len(failures)} figure(s) failed at some seed:", file=sys.stderr)
             for e in failures:
                 print(f"  {e}", file=sys.stderr)
             return 1

@@ -188,7 +188,7 @@ def _merge(base: dict, new: dict) -> dict:
     return out
 
 
-def _source_hash(root: Path) -> str:
+def source_hash(root: Path) -> str:
     h = hashlib.sha256()
     for p in sorted((root / "src" / "replicate").rglob("*.py")):
         h.update(p.read_bytes())
@@ -198,7 +198,7 @@ def _source_hash(root: Path) -> str:
 def inputs_hash(path: Path, params: dict, root: Path, source: str | None = None) -> str:
     """Hash of what determines an executed notebook: its text, parameters and the package code
     (``source``: the package's hash, when the caller already has it)."""
-    source = source or _source_hash(root)
+    source = source or source_hash(root)
     blob = path.read_bytes() + yaml.safe_dump(params, sort_keys=True).encode() + source.encode()
     return hashlib.sha256(blob).hexdigest()[:20]
 
@@ -246,8 +246,17 @@ def parse_value(name: str, text: str) -> object:
         raise ParameterError(f"-p {name} {text!r} is not valid YAML: {getattr(e, 'problem', e)}") from None
 
 
-def run(fig: str, overrides: dict | None = None, files: list[Path] = (), scale: str = "laptop", root: Path | None = None) -> Path:
-    """Execute a figure notebook with papermill into ``executed/``; returns the page's path.
+def run(
+    fig: str,
+    overrides: dict | None = None,
+    files: list[Path] = (),
+    scale: str = "laptop",
+    root: Path | None = None,
+    out: Path | None = None,
+    results: Path | None = None,
+) -> Path:
+    """Execute a figure notebook with papermill into ``executed/`` (or ``out``); returns the page's
+    path. Its claims go to ``results/`` (or the folder ``results``).
 
     The notebook runs into a temporary file and its claims into a staging folder; only when it
     finishes do they replace the page and ``claims.json``. A notebook that raises leaves both
@@ -256,9 +265,9 @@ def run(fig: str, overrides: dict | None = None, files: list[Path] = (), scale: 
     path = find(fig, root)
     params = parameters(path, scale, overrides, files)
     known = defaults(path)
-    out = executed_path(path, root)
+    out = out or executed_path(path, root)
     out.parent.mkdir(parents=True, exist_ok=True)
-    claims = verdicts.results_root(root) / fig / "claims.json"
+    claims = (results or verdicts.results_root(root)) / fig / "claims.json"
     with tempfile.TemporaryDirectory(prefix=f".{out.stem}.", dir=out.parent) as work:
         work = Path(work)
         src, running, staged = work / "input.ipynb", work / "running.ipynb", work / "results"
@@ -330,6 +339,11 @@ def _code_cell(path: Path, cell_index: int) -> int:
     return sum(c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", []) for c in executed[: cell_index + 1])
 
 
+def page_hash(out: Path) -> str | None:
+    """The inputs hash an executed page recorded when it ran (see :func:`inputs_hash`)."""
+    return nbformat.read(out, as_version=4).metadata.get(HASH_KEY)
+
+
 def recorded_parameters(out: Path) -> dict:
     """The parameters an executed page ran with (empty for the laptop defaults)."""
     return nbformat.read(out, as_version=4).metadata.get(PARAMS_KEY, {})
@@ -340,7 +354,7 @@ def pages(root: Path | None = None, defaults: bool = False) -> dict[str, tuple[d
     parameters it ran with unless ``defaults``; it is stale when missing, or when its notebook,
     those parameters or the package changed since it ran. Each page is read once."""
     root = root or project_root()
-    source = _source_hash(root)
+    source = source_hash(root)
     out = {}
     for fig, path in notebooks(root).items():
         page = executed_path(path, root)

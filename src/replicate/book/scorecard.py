@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import verdicts
-from . import catalogue
+from . import catalogue, seeds
 from .pipeline import notebooks
 
 
@@ -14,7 +14,7 @@ def _claims_table(entries: list[dict], nbs: dict[str, Path], scope: list[str]) -
     """A markdown table of the claims in ``entries``, its verdict counts first, and the figures
     of ``scope`` not executed yet last."""
     counts = dict.fromkeys(verdicts.VERDICTS, 0)
-    rows = ["| figure | claim | verdict | paper | ours | test | statement |", "|---|---|---|---|---|---|---|"]
+    rows = ["| figure | claim | verdict | paper | ours | 95% interval | test | statement |", "|---|---|---|---|---|---|---|---|"]
     for entry in entries:
         fig = entry["figure"]
         link = _link(fig, nbs)
@@ -23,7 +23,9 @@ def _claims_table(entries: list[dict], nbs: dict[str, Path], scope: list[str]) -
             paper = "-" if c["paper"] is None else f"{c['paper']:.4g}"
             why = f" ({c['reason']})" if c.get("reason") else ""
             test = f"{c['test']}: {c['source']}" if c.get("test") else ""
-            rows.append(f"| {link} | `{c['id']}` | **{c['verdict']}**{why} | {paper} | {c['ours']:.4g} | {test} | {c['statement']} |")
+            rows.append(
+                f"| {link} | `{c['id']}` | **{c['verdict']}**{why} | {paper} | {c['ours']:.4g} | {verdicts.interval(c)} | {test} | {c['statement']} |"
+            )
     missing = [f for f in scope if f not in {e["figure"] for e in entries}]
     tail = ["", f"Not yet executed: {', '.join(missing)}."] if missing else []
     return [", ".join(f"{n} {v}" for v, n in counts.items()) + ".", "", *rows, *tail]
@@ -46,6 +48,33 @@ def _figures_table(entries: list[dict], nbs: dict[str, Path]) -> list[str]:
         *(f"| {_link(e['figure'], nbs)} | {e['title']} | {found[e['figure']]} |" for e in entries),
     ]
     return [*counts, "", *rows]
+
+
+def _seeds_table(root: Path, nbs: dict[str, Path]) -> list[str]:
+    """Per claim, its verdict at each seed with results (:mod:`.seeds`), the claims whose verdict
+    changes with the seed first and flagged; empty when only the book's seed ran."""
+    found = seeds.available(root)
+    if not found:
+        return []
+    table = seeds.verdict_table(found, root)
+    moved = seeds.changed(table)
+    rows = [
+        "| figure | claim | " + " | ".join(f"seed {s}" for s in found) + " | stable |",
+        "|---|---|" + "---|" * len(found) + "---|",
+        *(
+            f"| {_link(fig, nbs)} | `{claim}` | "
+            + " | ".join(table[fig, claim].get(s, "-") for s in found)
+            + f" | {'**changes**' if (fig, claim) in moved else 'yes'} |"
+            for fig, claim in sorted(table, key=lambda k: k not in moved)
+        ),
+    ]
+    checked = sum(len(v) == len(found) for v in table.values())
+    head = (
+        f"Every figure rerun with all of its random seeds moved by each seed (`replicate scorecard --seeds "
+        f"{' '.join(map(str, found))}`; seed 0 is this book). Of the {checked} claims checked at every seed, "
+        f"{len(moved)} change their verdict with the seed" + (f": {', '.join(f'{f} `{c}`' for f, c in moved)}." if moved else ".")
+    )
+    return ["## Seed stability", "", head, "", *rows, ""]
 
 
 def write_scorecard(root: Path) -> Path:
@@ -74,6 +103,8 @@ def write_scorecard(root: Path) -> Path:
         "## Claims",
         "",
         *_claims_table(entries, nbs, order),
+        "",
+        *_seeds_table(root, nbs),
     ]
     (out / "scorecard.md").write_text("\n".join(lines) + "\n")
     return out / "scorecard.md"
