@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from replicate import bootstrap, verdicts
+from replicate import bootstrap, metrics, verdicts
 from replicate.runs import Record
 from replicate.book import catalogue
 
@@ -107,7 +107,9 @@ def test_a_statistic_tested_against_another_is_compared_draw_by_draw():
 
 
 def _mean_above(line: float, xs: np.ndarray, tmp_path) -> dict:
-    fig = verdicts.Figure("testpaper/t2", "t", (verdicts.ClaimSpec("m", "s", test=verdicts.above(line, "s"), unit="examples", learning=False),))
+    fig = verdicts.Figure(
+        "testpaper/t2", "t", (verdicts.ClaimSpec("m", "s", test=verdicts.above(line, "s"), unit="examples", learning=False),)
+    )
     verdicts.report(fig, lambda d: {"m": xs[d.examples["x"]].mean()}, examples={"x": len(xs)}, root=tmp_path)
     return json.loads((tmp_path / "results/testpaper/t2/claims.json").read_text())["claims"][0]
 
@@ -129,9 +131,29 @@ def test_the_interval_covers_a_known_mean_at_about_its_nominal_rate():
     covered = 0
     for trial in range(300):
         xs = rng.normal(0.0, 1.0, 100)
-        lo, hi = bootstrap.percentile_interval([xs[d.examples["x"]].mean() for d in bootstrap.draws(f, "examples", seed=trial)])
+        lo, hi = bootstrap.interval(xs.mean(), [xs[d.examples["x"]].mean() for d in bootstrap.draws(f, "examples", seed=trial)])
         covered += lo <= 0.0 <= hi
     assert 0.89 <= covered / 300 <= 0.99
+
+
+def test_resampled_networks_agree_with_themselves_and_the_interval_is_moved_onto_the_point():
+    """Ten simulated networks that each get an example right with its own fixed chance: on draws
+    with repeated networks the bimodality of consistency falls below the point estimate; the
+    interval, moved onto the point, still covers the statistic's mean over fresh ensembles."""
+    rng = np.random.default_rng(0)
+    chance = rng.beta(0.5, 0.3, 1000)
+    expected = np.mean([metrics.bimodality((rng.random((10, 1000)) < chance).mean(0)) for _ in range(300)])
+    f = bootstrap.Frame({"run": 10})
+    covered = 0
+    for trial in range(20):
+        right = rng.random((10, 1000)) < chance
+        point = metrics.bimodality(right.mean(0))
+        drawn = np.array([metrics.bimodality(right[d.networks["run"]].mean(0)) for d in bootstrap.draws(f, "networks", seed=trial)])
+        assert np.median(drawn) < point
+        lo, hi = bootstrap.interval(point, drawn)
+        assert lo < point < hi
+        covered += lo <= expected <= hi
+    assert covered >= 18
 
 
 def test_draws_are_seeded_and_resample_only_their_unit():

@@ -274,10 +274,10 @@ def check(
     if not reason and undefined.mean() > MOST_UNDEFINED:
         reason = f"the statistic is undefined on {undefined.sum()} of {len(draws)} bootstrap draws"
     ok = ~undefined
-    value_iv = bootstrap.percentile_interval(rs[ok])
+    value_iv = bootstrap.interval(r, rs[ok])
     holds = None
     if not reason:
-        holds = claim.test.decide(value_iv, bootstrap.percentile_interval((rs - ts)[ok]), bootstrap.percentile_interval(ps[ok]))
+        holds = claim.test.decide(value_iv, bootstrap.interval(r - threshold, (rs - ts)[ok]), bootstrap.interval(p, ps[ok]))
         if holds is None:
             reason = f"the {bootstrap.LEVEL:.0%} interval straddles the line"
     return Claim(
