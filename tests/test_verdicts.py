@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from replicate import bootstrap, metrics, verdicts
-from replicate.runs import Record
 from replicate.book import catalogue
+from replicate.runs import Record
 
 FIG = "hacohen2020/h1"
 
