@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import metrics, runs
+from .. import bootstrap, metrics, runs
+from ..curves import learning_epochs
 from ..runs import Record
 
 
@@ -18,6 +19,16 @@ def group(correct: np.ndarray, n_models: int, repeat: int = 0) -> np.ndarray:
     if (repeat + 1) * n_models > correct.shape[0]:
         raise ValueError(f"repeat={repeat} of {n_models} networks needs {(repeat + 1) * n_models} networks, the run has {correct.shape[0]}")
     return correct[repeat * n_models : (repeat + 1) * n_models]
+
+
+def members(record: Record, idx: np.ndarray) -> Record:
+    """``record`` with only its networks ``idx``, in that order (e.g. the first group of :func:`group`
+    as a run of its own, so that a bootstrap draw resamples only the networks a statistic uses)."""
+    idx = np.asarray(idx, dtype=np.int64)
+    n = len(record.masks)
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"networks {idx.tolist()} are not all among the run's {n}")
+    return bootstrap.Draw({"run": idx}, {}).record("run", record)
 
 
 def curves(correct: np.ndarray) -> dict[str, np.ndarray]:
@@ -39,11 +50,30 @@ def curves(correct: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def rising_gap(curve: dict[str, np.ndarray], accuracy: np.ndarray, n_classes: int, fraction: float = 0.9) -> float:
+    """The mean TPa - lower bound gap of :func:`curves` ``curve`` over the epochs from 1 while the
+    accuracy (n_models, n_checkpoints) has covered less than ``fraction`` of its rise from chance
+    (:func:`replicate.curves.learning_epochs`), minus the gap after the last epoch; nan if no epoch rises."""
+    rising = learning_epochs(accuracy, n_classes, 1, fraction)
+    gap = curve["tpa"] - curve["lower_bound"]
+    return float(np.nanmean(gap[rising]) - gap[-1]) if len(rising) else float("nan")
+
+
 def repeat_curves(correct: np.ndarray, n_models: int) -> dict[str, np.ndarray]:
     """:func:`curves` of every whole group of ``n_models`` networks, stacked: (n_repeats, n_checkpoints)
     per curve (App. Fig. 2: 5 repeats of 5 networks)."""
     groups = [curves(group(correct, n_models, r)) for r in range(correct.shape[0] // n_models)]
     return {name: np.stack([g[name] for g in groups]) for name in groups[0]}
+
+
+def spread_ratio(repeats: dict[str, np.ndarray], epochs: np.ndarray) -> float:
+    """The largest standard deviation of TPa over the repeats of :func:`repeat_curves` at ``epochs``,
+    divided by the mean over those epochs of the TPa - lower bound gap averaged over the repeats
+    (App. Fig. 2: is the spread small beside the gap?)."""
+    e = np.asarray(epochs, dtype=np.int64)
+    std = repeats["tpa"].std(0)
+    gap = (repeats["tpa"] - repeats["lower_bound"]).mean(0)
+    return float(np.nanmax(std[e]) / np.nanmean(gap[e]))
 
 
 def agreed(correct: np.ndarray) -> np.ndarray:
