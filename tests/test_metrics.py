@@ -146,14 +146,15 @@ def _brute_force_knn(index_emb, index_labels, query_emb, k, n_classes, exclude=N
     return votes.argmax(axis=1), votes
 
 
+@pytest.mark.parametrize("backend", metrics.KNN_BACKENDS)
 @pytest.mark.parametrize("chunk", [4096, 7])
-def test_knn_predict_matches_brute_force(monkeypatch, chunk):
+def test_knn_predict_matches_brute_force(monkeypatch, chunk, backend):
     monkeypatch.setattr(metrics, "_KNN_CHUNK", chunk)
     rng = np.random.default_rng(1)
     index_emb = rng.normal(size=(300, 8))
     index_labels = rng.integers(0, 4, size=300)
     query_emb = rng.normal(size=(50, 8))
-    pred, votes = metrics.knn_predict(index_emb, index_labels, query_emb, k=15, n_classes=5)
+    pred, votes = metrics.knn_predict(index_emb, index_labels, query_emb, k=15, n_classes=5, backend=backend, device="cpu")
     ref_pred, ref_votes = _brute_force_knn(index_emb, index_labels, query_emb, 15, 5)
     assert votes.shape == (50, 5)
     np.testing.assert_array_equal(votes, ref_votes)
@@ -162,8 +163,9 @@ def test_knn_predict_matches_brute_force(monkeypatch, chunk):
     np.testing.assert_array_equal(votes[:, 4], 0)
 
 
+@pytest.mark.parametrize("backend", metrics.KNN_BACKENDS)
 @pytest.mark.parametrize("chunk", [4096, 7])
-def test_knn_predict_exclude_matches_brute_force(monkeypatch, chunk):
+def test_knn_predict_exclude_matches_brute_force(monkeypatch, chunk, backend):
     monkeypatch.setattr(metrics, "_KNN_CHUNK", chunk)
     rng = np.random.default_rng(2)
     index_emb = rng.normal(size=(200, 6))
@@ -171,23 +173,37 @@ def test_knn_predict_exclude_matches_brute_force(monkeypatch, chunk):
     query_emb = index_emb[:60]
     exclude = np.arange(60)
     exclude[::5] = -1
-    pred, votes = metrics.knn_predict(index_emb, index_labels, query_emb, k=9, exclude=exclude)
+    pred, votes = metrics.knn_predict(index_emb, index_labels, query_emb, k=9, exclude=exclude, backend=backend, device="cpu")
     ref_pred, ref_votes = _brute_force_knn(index_emb, index_labels, query_emb, 9, 3, exclude)
     np.testing.assert_array_equal(votes, ref_votes)
     np.testing.assert_array_equal(pred, ref_pred)
     np.testing.assert_array_equal(votes.sum(axis=1), 9)
 
 
-def test_knn_predict_exclude_self_changes_answer():
+@pytest.mark.parametrize("backend", metrics.KNN_BACKENDS)
+def test_knn_predict_exclude_self_changes_answer(backend):
     # 1-D index at 0, 0.1, 0.2, 0.3, 10 with labels 0, 0, 1, 1, 0; all queries sit at 0.
     # k=3 counting itself: rows 0, 1, 2 -> votes [2, 1]; without itself: rows 1, 2, 3 -> [1, 2].
     # Excluding the far row 4 removes nothing among the neighbours, so the answer is unchanged.
     index_emb = np.array([[0.0], [0.1], [0.2], [0.3], [10.0]])
     index_labels = np.array([0, 0, 1, 1, 0])
     query_emb = np.zeros((3, 1))
-    pred, votes = metrics.knn_predict(index_emb, index_labels, query_emb, k=3, exclude=np.array([0, -1, 4]))
+    pred, votes = metrics.knn_predict(index_emb, index_labels, query_emb, k=3, exclude=np.array([0, -1, 4]), backend=backend, device="cpu")
     np.testing.assert_array_equal(votes, [[1, 2], [2, 1], [2, 1]])
     np.testing.assert_array_equal(pred, [1, 0, 0])
+
+
+def test_the_torch_search_equals_faiss_on_probe_sized_embeddings():
+    """The GPU path (torch), run here on the CPU, against faiss on class-structured embeddings."""
+    from replicate.bench.knn import embeddings
+
+    x_index, y_index, x_query, _ = embeddings(3000, 500, 64, 10)
+    faiss_pred, faiss_votes = metrics.knn_predict(x_index, y_index, x_query, 30, 10, backend="faiss")
+    torch_pred, torch_votes = metrics.knn_predict(x_index, y_index, x_query, 30, 10, backend="torch", device="cpu")
+    np.testing.assert_array_equal(torch_votes, faiss_votes)
+    np.testing.assert_array_equal(torch_pred, faiss_pred)
+    with pytest.raises(ValueError, match="backend='cuml' is not allowed; choose one of: faiss, torch"):
+        metrics.knn_predict(x_index, y_index, x_query, backend="cuml")
 
 
 def test_knn_predict_ties_go_to_lowest_class():

@@ -1,6 +1,6 @@
 """Per-example learning metrics from Hacohen 2020, Baldock 2021 and Pliushch 2022.
 
-Pure numpy and scipy (faiss only inside `knn_predict`). `preds` is an int array
+Pure numpy and scipy (faiss, or torch on a GPU, only inside `knn_predict`). `preds` is an int array
 (n_models, n_examples) of predicted labels and `labels` is (n_examples,). Where only some
 models count for some examples (a 90:10 ensemble's held-out members, say), `mask`, bool like
 `preds`, says which; an example no model counts for gets nan.
@@ -173,6 +173,9 @@ def prediction_depth(probe_preds: ArrayLike, model_pred: ArrayLike) -> NDArray[n
     return _start_of_final_run(probe_preds, model_pred)
 
 
+KNN_BACKENDS = ("faiss", "torch")
+
+
 def knn_predict(
     index_emb: ArrayLike,
     index_labels: ArrayLike,
@@ -180,15 +183,20 @@ def knn_predict(
     k: int = 30,
     n_classes: int | None = None,
     exclude: ArrayLike | None = None,
+    backend: str | None = None,
+    device: str | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Exact L2 k-NN majority vote, the probe of Baldock 2021 A.6.1.
 
     Returns (pred, votes): votes (n_query, n_classes) neighbour counts, pred their argmax
     (ties to the lowest class). `exclude[i]` is the index row to drop from query i's
     neighbours (-1: none), e.g. the query itself when it belongs to the index.
-    """
-    import faiss
 
+    ``backend``: "faiss" (on every GPU faiss sees, else the CPU) or "torch" (chunked matrix products
+    and ``topk`` on ``device``); by default faiss, unless faiss sees no GPU and torch sees CUDA, so a
+    GPU machine without the GPU build of faiss still searches on the GPU. Both are exact; they agree
+    up to exact distance ties.
+    """
     index_emb = np.ascontiguousarray(index_emb, dtype=np.float32)
     query_emb = np.ascontiguousarray(query_emb, dtype=np.float32)
     index_labels = np.asarray(index_labels, dtype=np.int64)
@@ -201,18 +209,14 @@ def knn_predict(
             f"k={k} needs at least {n_search} points in the k-NN index (the probe's training points), "
             f"got {index_emb.shape[0]}: lower k or train on more points"
         )
-
-    index = faiss.IndexFlatL2(index_emb.shape[1])
-    if faiss.get_num_gpus() > 0:
-        index = faiss.index_cpu_to_all_gpus(index)
-    index.add(index_emb)
+    search = _knn_search(index_emb, n_search, backend, device)
 
     n_query = query_emb.shape[0]
     votes = np.empty((n_query, n_classes), dtype=np.int64)
     for start in range(0, n_query, _KNN_CHUNK):
         stop = min(start + _KNN_CHUNK, n_query)
         rows = stop - start
-        _, neighbours = index.search(query_emb[start:stop], n_search)
+        neighbours = search(query_emb[start:stop])
         if exclude is not None:
             excluded = exclude[start:stop, None]
             keep = (neighbours != excluded) | (excluded < 0)
@@ -221,6 +225,35 @@ def knn_predict(
         flat = np.arange(rows)[:, None] * n_classes + index_labels[neighbours]
         votes[start:stop] = np.bincount(flat.ravel(), minlength=rows * n_classes).reshape(rows, n_classes)
     return votes.argmax(axis=1), votes
+
+
+def _knn_search(index_emb: np.ndarray, n_search: int, backend: str | None, device: str | None):
+    """A function from a query chunk to its ``n_search`` nearest index rows, nearest first."""
+    import faiss
+
+    if backend is None:
+        import torch
+
+        backend = "torch" if faiss.get_num_gpus() == 0 and torch.cuda.is_available() else "faiss"
+    if backend not in KNN_BACKENDS:
+        raise ValueError(f"backend={backend!r} is not allowed; choose one of: {', '.join(KNN_BACKENDS)}")
+    if backend == "faiss":
+        index = faiss.IndexFlatL2(index_emb.shape[1])
+        if faiss.get_num_gpus() > 0:
+            index = faiss.index_cpu_to_all_gpus(index)
+        index.add(index_emb)
+        return lambda q: index.search(q, n_search)[1]
+    import torch
+
+    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    x = torch.from_numpy(index_emb).to(dev)
+    norms = (x * x).sum(1)
+
+    def search(q: np.ndarray) -> np.ndarray:
+        d = norms[None, :] - 2 * (torch.from_numpy(q).to(dev) @ x.T)  # |q - x|^2 - |q|^2: the same order
+        return d.topk(n_search, dim=1, largest=False, sorted=True).indices.cpu().numpy()
+
+    return search
 
 
 def output_margin(logits: ArrayLike) -> NDArray[np.float64]:
