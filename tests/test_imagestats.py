@@ -7,6 +7,7 @@ import pytest
 from scipy.fft import idctn
 from skimage.filters import sobel
 from skimage.filters.rank import entropy as rank_entropy
+from skimage.segmentation import felzenszwalb
 
 from replicate import data, imagestats, runs
 from replicate.bench import imagestats as bench_imagestats
@@ -78,12 +79,40 @@ def test_two_regions_are_two_segments():
     assert imagestats.segment_count(img, scale=1e6) == 1.0  # a huge scale k merges everything
 
 
-def test_grey_of_known_pixels():
+def test_grey_of_known_pixels_is_unrounded():
     rgb = np.array([[[100, 150, 200], [255, 255, 255], [1, 0, 0], [0, 0, 255]]], np.uint8)
-    assert imagestats.grey(rgb).tolist() == [[141, 255, 0, 29]]  # 140.74, 254.97, 0.30, 29.07
+    assert np.allclose(imagestats.grey(rgb), [[140.74, 254.9745, 0.2989, 29.07]], rtol=0, atol=1e-12)
     grey = _random((5, 6))
-    assert np.array_equal(imagestats.grey(grey), grey)
+    assert np.array_equal(imagestats.grey(grey), grey) and imagestats.grey(grey).dtype == np.float64
     assert np.array_equal(imagestats.grey(grey[..., None]), grey)
+
+
+def test_colour_entropy_counts_distinct_unrounded_grey_values():
+    """Four pixels (1,0,0), (0,0,0), (0,1,0), (0,0,1) have grey 0.2989, 0, 0.587, 0.114: four distinct
+    values, 2 bits in a 2 x 2 window. Rounded to 8 bits they would be 0, 0, 1, 0: 0.811 bits."""
+    rgb = np.array([[[1, 0, 0], [0, 0, 0]], [[0, 1, 0], [0, 0, 1]]], np.uint8)
+    assert imagestats.local_entropy(rgb, window=2) == pytest.approx(2.0)
+    assert imagestats.entropy_map(rgb, window=2).tolist() == [[pytest.approx(2.0)]]
+    same = np.array([[[3, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 0]]], np.uint8)  # grey 0.8967 and three 0s
+    assert imagestats.local_entropy(same, window=2) == pytest.approx(-(0.25 * np.log2(0.25) + 0.75 * np.log2(0.75)))
+
+
+def test_colour_dct_uses_unrounded_grey():
+    """A colour image whose grey is 0.2989 everywhere has one DCT coefficient, 0.2989 * sqrt(HW);
+    rounded to 8 bits it would be all zeros."""
+    img = np.zeros((4, 4, 3), np.uint8)
+    img[..., 0] = 1
+    assert imagestats.dct_map(img).max() == pytest.approx(np.log10(0.2989 * 4))
+    assert imagestats.dct_fraction(img) == 1 / 16
+
+
+def test_grey_images_are_segmented_as_three_equal_channels():
+    imgs = _random((4, 16, 16), seed=7)
+    rgb = np.repeat(imgs[..., None], 3, axis=-1)
+    assert imagestats.segment_count(imgs, scale=50).tolist() == imagestats.segment_count(rgb, scale=50).tolist()
+    assert np.array_equal(imagestats.segment_map(imgs[0], scale=50), imagestats.segment_map(rgb[0], scale=50))
+    single = [np.unique(felzenszwalb(im, scale=50, sigma=0.5, min_size=20)).size for im in imgs]
+    assert single != imagestats.segment_count(imgs, scale=50).tolist()  # one channel would segment them otherwise
 
 
 def test_edge_strength_is_the_summed_skimage_sobel_magnitude():

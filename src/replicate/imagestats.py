@@ -58,7 +58,8 @@ def _as_batch(img: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def grey(images: np.ndarray) -> np.ndarray:
-    """8-bit grey values 0.2989 R + 0.5870 G + 0.1140 B, rounded, as the authors' code uses (App. D); grey input is returned as is."""
+    """Grey values 0.2989 R + 0.5870 G + 0.1140 B of the 8-bit channels, kept as unrounded floats, as
+    the authors' code computes them (App. D); grey input is used as it is (as floats)."""
     batch, single = _as_batch(images)
     out = _grey(batch)
     return out[0] if single else out
@@ -66,20 +67,40 @@ def grey(images: np.ndarray) -> np.ndarray:
 
 def _grey(batch: np.ndarray) -> np.ndarray:
     if batch.ndim == 3:
-        return batch
+        return batch.astype(np.float64)
     r, g, b = GREY_WEIGHTS
-    return np.clip(np.rint(r * batch[..., 0] + g * batch[..., 1] + b * batch[..., 2]), 0, 255).astype(np.uint8)
+    return r * batch[..., 0] + g * batch[..., 1] + b * batch[..., 2]
 
 
-def _entropy_rows(g: np.ndarray, window: int) -> np.ndarray:
-    """Sum over each image's windows of sum_v c_v log2 c_v, sliding every window row's histogram one column at a time."""
+def _ranks(g: np.ndarray) -> np.ndarray:
+    """(N, H, W) int: each pixel's rank among its image's distinct grey values (0, 1, ...), so that
+    windows can count distinct float values in a histogram of at most H * W bins."""
+    n = len(g)
+    flat = g.reshape(n, -1)
+    order = np.argsort(flat, axis=1, kind="stable")
+    ordered = np.take_along_axis(flat, order, axis=1)
+    rank = np.concatenate([np.zeros((n, 1), np.intp), np.cumsum(ordered[:, 1:] != ordered[:, :-1], axis=1)], axis=1)
+    out = np.empty_like(rank)
+    np.put_along_axis(out, order, rank, axis=1)
+    return out.reshape(g.shape)
+
+
+def _rgb(batch: np.ndarray) -> np.ndarray:
+    """Colour images as they are, grey ones as three equal channels (the authors' segmentation
+    program takes RGB only)."""
+    return batch if batch.ndim == 4 else np.repeat(batch[..., None], 3, axis=-1)
+
+
+def _entropy_rows(g: np.ndarray, window: int, levels: int) -> np.ndarray:
+    """Sum over each image's windows of sum_v c_v log2 c_v, sliding every window row's histogram one
+    column at a time; ``g`` holds values 0 .. ``levels`` - 1."""
     n, h, w = g.shape
     rows, cols = h - window + 1, w - window + 1
     m = n * rows
     j = np.arange(window * window + 1, dtype=np.float64)
     up = np.diff(j * np.log2(np.maximum(j, 1)))  # up[c]: change of c log2 c when a count goes from c to c + 1
-    counts = np.zeros(m * 256, np.uint8 if window * window < 256 else np.uint16)
-    base = np.arange(m, dtype=np.intp) * 256
+    counts = np.zeros(m * levels, np.uint8 if window * window < 256 else np.uint16)
+    base = np.arange(m, dtype=np.intp) * levels
     strips = sliding_window_view(g, window, axis=1)  # strips[k, r, x, i] = g[k, r + i, x]
 
     def column(x: int) -> np.ndarray:
@@ -112,7 +133,9 @@ def _entropy(g: np.ndarray, window: int) -> np.ndarray:
         raise ValueError(f"window must be between 1 and the image's smaller side {min(h, w)}; got {window}.")
     size, n_windows = window * window, (h - window + 1) * (w - window + 1)
     step = max(1, ENTROPY_ROWS // (h - window + 1))
-    clogc = np.concatenate([_entropy_rows(g[s : s + step], window) for s in range(0, n, step)])
+    ranks = _ranks(g)
+    levels = int(ranks.max()) + 1 if ranks.size else 1
+    clogc = np.concatenate([_entropy_rows(ranks[s : s + step], window, levels) for s in range(0, n, step)])
     return np.log2(size) - clogc / (size * n_windows)
 
 
@@ -141,9 +164,8 @@ def _edge_strength(g: np.ndarray) -> np.ndarray:
 
 
 def _segment_count(batch: np.ndarray, sigma: float, scale: float, min_size: int) -> np.ndarray:
-    axis = -1 if batch.ndim == 4 else None
     return np.array(
-        [np.unique(felzenszwalb(im, scale=scale, sigma=sigma, min_size=min_size, channel_axis=axis)).size for im in batch],
+        [np.unique(felzenszwalb(im, scale=scale, sigma=sigma, min_size=min_size, channel_axis=-1)).size for im in _rgb(batch)],
         dtype=np.float64,
     )
 
@@ -208,7 +230,8 @@ def _per_image(fn: Callable[[np.ndarray], np.ndarray], img: np.ndarray, workers:
 def segment_count(
     img: np.ndarray, sigma: float = SIGMA, scale: float = SCALE, min_size: int = MIN_SIZE, *, workers: int | None = None
 ) -> float | np.ndarray:
-    """Number of Felzenszwalb-Huttenlocher regions (App. D): clutter; colour images are segmented in colour.
+    """Number of Felzenszwalb-Huttenlocher regions (App. D): clutter. Images are segmented in RGB
+    (Euclidean colour distance); a grey image as three equal channels, as the authors' program sees it.
 
     skimage's ``felzenszwalb`` rescales uint8 to [0, 1] and divides ``scale`` by 255, so
     ``scale`` is the paper's k in 0..255 intensity units."""
@@ -225,7 +248,8 @@ def edge_strength(img: np.ndarray, *, workers: int | None = None) -> float | np.
 
 
 def local_entropy(img: np.ndarray, window: int = WINDOW, *, workers: int | None = None) -> float | np.ndarray:
-    """Mean Shannon entropy (bits) of the grey values in every window x window window inside the image (App. D).
+    """Mean Shannon entropy (bits) of the distinct grey values (unrounded floats, :func:`grey`) in
+    every window x window window inside the image (App. D).
 
     Windows lie wholly inside the image (no padding). Not skimage.filters.rank.entropy: that
     centres a window on every pixel (padding at the borders) and took 0.7 ms per 28 x 28
@@ -265,7 +289,7 @@ def all_stats(
 def segment_map(img: np.ndarray, sigma: float = SIGMA, scale: float = SCALE, min_size: int = MIN_SIZE) -> np.ndarray:
     """The Felzenszwalb-Huttenlocher region labels of one image (what :func:`segment_count` counts; Fig. 3)."""
     batch, _ = _as_batch(img)
-    return felzenszwalb(batch[0], scale=scale, sigma=sigma, min_size=min_size, channel_axis=-1 if batch.ndim == 4 else None)
+    return felzenszwalb(_rgb(batch[:1])[0], scale=scale, sigma=sigma, min_size=min_size, channel_axis=-1)
 
 
 def edge_map(img: np.ndarray) -> np.ndarray:
@@ -278,10 +302,11 @@ def entropy_map(img: np.ndarray, window: int = WINDOW) -> np.ndarray:
     """The entropy (bits) of every window x window window inside one image, (H - w + 1, W - w + 1):
     what :func:`local_entropy` averages (Fig. 3)."""
     batch, _ = _as_batch(img)
-    g = _grey(batch)[0]
+    g = _ranks(_grey(batch[:1]))[0]
+    levels = g.size
     win = sliding_window_view(g, (window, window)).reshape(-1, window * window).astype(np.int64)
-    rows = np.arange(len(win))[:, None] * 256
-    counts = np.bincount((rows + win).ravel(), minlength=len(win) * 256).reshape(len(win), 256)
+    rows = np.arange(len(win))[:, None] * levels
+    counts = np.bincount((rows + win).ravel(), minlength=len(win) * levels).reshape(len(win), levels)
     p = counts / (window * window)
     h = -(p * np.log2(np.where(p > 0, p, 1))).sum(1)
     return h.reshape(g.shape[0] - window + 1, g.shape[1] - window + 1)
@@ -291,7 +316,7 @@ def dct_map(img: np.ndarray) -> np.ndarray:
     """log10 of the magnitude of one grey image's orthonormal DCT-II coefficients (what
     :func:`dct_fraction` ranks; App. D shows this matrix), floored at 1e-6."""
     batch, _ = _as_batch(img)
-    coef = dctn(_grey(batch)[0].astype(np.float64), norm="ortho")
+    coef = dctn(_grey(batch[:1])[0], norm="ortho")
     return np.log10(np.maximum(np.abs(coef), 1e-6))
 
 

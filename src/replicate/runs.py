@@ -242,7 +242,7 @@ def _train(spec: EnsembleSpec, k: str, store: Store, dev: torch.device, progress
 # --- Image statistics of a whole data set, kept in the run store ---
 
 IMAGESTATS = "imagestats"
-IMAGESTATS_VERSION = "1"
+IMAGESTATS_VERSION = "2"
 """The run-store kind of the image statistics (Pliushch App. D) and the version of their code."""
 
 
