@@ -8,11 +8,18 @@ the softmax probe disagrees with the network (A.6.1); such entries never count.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .. import metrics
 from ..probes import Probes
 from ..runs import Record
+
+if TYPE_CHECKING:
+    from ..bootstrap import Draw
 
 WHERE = ("val", "train", "test")
 CORNERS = ("easy", "looks like another class", "ambiguous unless labelled", "ambiguous")
@@ -170,3 +177,110 @@ def scaled_iteration_learned(record: Record, split: str = "train") -> np.ndarray
     learned = metrics.iteration_learned(record.preds(split)).astype(np.float64)
     scale = np.percentile(learned, 95, axis=1, keepdims=True)
     return learned / np.where(scale > 0, scale, 1.0)
+
+
+def drawn(probes: Probes, draw: Draw, name: str, splits: Sequence[str] | None = None) -> Probes:
+    """``probes`` of the ensemble ``name`` seen through a bootstrap ``draw``: the drawn members, each
+    with its own training mask, and per split (only ``splits``, default all) the drawn examples;
+    probes are never rerun, their per-member arrays are resampled."""
+    if draw.whole and splits is None:
+        return probes
+    m = draw.networks.get(name, slice(None))
+    arrays = {}
+    for key, a in probes.arrays.items():
+        head, _, split = key.partition("/")
+        if splits is not None and split not in splits:
+            continue
+        a = a[m]
+        x = draw.examples.get(split)
+        arrays[key] = a if x is None else np.take(a, x, axis=1 if head == "logits" else -1)
+    masks = probes.masks[m]
+    if (splits is None or "train" in splits) and "train" in draw.examples:
+        masks = masks[:, draw.examples["train"]]
+    return replace(probes, members=tuple(np.asarray(probes.members)[m]), masks=masks, arrays=arrays)
+
+
+def drawn_values(values: np.ndarray, draw: Draw, name: str, split: str) -> np.ndarray:
+    """Per-member, per-example ``values`` (M, ..., n) of the ensemble ``name`` on ``split`` (e.g.
+    iteration learned, input margins) seen through ``draw``: drawn members, drawn examples."""
+    values = np.asarray(values)[draw.networks.get(name, slice(None))]
+    x = draw.examples.get(split)
+    return values if x is None else np.take(values, x, axis=-1)
+
+
+def on_split(record: Record, split: str) -> Record:
+    """``record`` with the arrays of its other splits left out: how a claim sees a run it reads on
+    one split only, so that runs evaluated on different examples under one split name (e.g. the
+    intervention's two-class sets and the shared pool) can be reported together."""
+    others = {k.removeprefix("labels/") for k in record.arrays if k.startswith("labels/")} - {split}
+    keep = {k: v for k, v in record.arrays.items() if (k + "/train" if k == "relabelled" else k).partition("/")[2] not in others}
+    return replace(record, arrays=keep)
+
+
+def drawn_record(record: Record, draw: Draw, name: str) -> Record:
+    """``draw.record(name, record)`` without its weights, whose training masks follow the drawn
+    training examples too, so each drawn member keeps its own 90:10 split of the drawn points."""
+    if draw.whole:
+        return record
+    masks = record.masks[draw.networks.get(name, slice(None))]
+    if "train" in draw.examples:
+        masks = masks[:, draw.examples["train"]]
+    view = draw.record(name, replace(record, arrays={k: v for k, v in record.arrays.items() if not k.startswith("weights/")}))
+    return replace(view, arrays={**view.arrays, "masks": masks})
+
+
+def parity_kept(draw: Draw) -> Draw:
+    """``draw`` with every ensemble's members redrawn so that even positions hold even members and
+    odd positions odd ones, and the two halves of :func:`halves` stay disjoint: position i takes
+    member 2 (m[i] // 2) + i % 2 (uniform within each half of an even ensemble; the identity
+    stays the identity)."""
+
+    def kept(m: np.ndarray) -> np.ndarray:
+        out = np.asarray(m) // 2 * 2 + np.arange(len(m)) % 2
+        return np.where(out < len(m), out, out - 2)
+
+    return replace(draw, networks={name: kept(m) for name, m in draw.networks.items()})
+
+
+def matrix_checks(matrices: Sequence[np.ndarray], names: Sequence[str], conv: tuple[str, str], mlp: str) -> dict[str, float]:
+    """Fig. 2's three checks over the half-ensemble Spearman ``matrices`` (rows and columns in the
+    order of ``names``): the smallest entry; the smallest diagonal minus the largest off-diagonal
+    entry of its row; the ``conv`` pair's entry minus the larger of each conv net's entry with ``mlp``."""
+    names = list(names)
+    off = ~np.eye(len(names), dtype=bool)
+    a, b, c = names.index(conv[0]), names.index(conv[1]), names.index(mlp)
+    return {
+        "smallest": min(float(np.nanmin(m)) for m in matrices),
+        "same_minus_cross": min(float((np.diag(m) - np.where(off, m, -np.inf).max(1)).min()) for m in matrices),
+        "conv_minus_mlp": min(float(m[a, b] - max(m[a, c], m[b, c])) for m in matrices),
+    }
+
+
+def bound_trends(depth: np.ndarray, consistency: np.ndarray, agree: np.ndarray, edges: np.ndarray) -> dict[str, float]:
+    """Fig. 3's bounds as rank correlations: Spearman of bin centre and the 5th percentile of
+    consistency per depth bin where the consensus class is the label (``agree``), and of the 95th
+    percentile where it is not (:func:`binned`)."""
+    agree = np.asarray(agree, bool)
+    return {
+        "lower": metrics.correlation(*binned(depth[agree], consistency[agree], edges, 5), "spearman").r,
+        "mirror": metrics.correlation(*binned(depth[~agree], consistency[~agree], edges, 95), "spearman").r,
+    }
+
+
+def split_agreement(pd_train: np.ndarray, pd_val: np.ndarray, agree: np.ndarray) -> dict[str, float]:
+    """Fig. 7: Spearman of mean training and mean validation depth over the points with both, all
+    of them and split by whether the consensus class is the label (``agree``)."""
+    held = np.isfinite(pd_train) & np.isfinite(pd_val)
+    groups = {"all": held, "consensus ≠ label": held & ~agree, "consensus = label": held & agree}
+    return {group: metrics.correlation(pd_train[sel], pd_val[sel], "spearman").r for group, sel in groups.items()}
+
+
+def one_against_others(probes: Probes, labels: np.ndarray, n_classes: int, one: int) -> float:
+    """Fig. 4 middle: Spearman of the test depth in the member at position ``one`` and the
+    consensus-consistency of the other members (copies of that member in a resample left out
+    too); points without a depth in that member are left out."""
+    members = np.asarray(probes.members)
+    others = use(probes, "test") & (members != members[one])[:, None]
+    cc = metrics.consensus_consistency(probes.net_pred("test"), labels, n_classes, others)
+    d = probes.depth("test")[one]
+    return metrics.correlation(np.where(d >= 0, d, np.nan), cc, "spearman").r

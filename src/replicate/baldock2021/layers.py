@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import probes
+from ..probes import Probes
 from ..store import Store
 from ..store import key as store_key
+from . import difficulty
 
 
 def layer_accuracy(probe_preds: np.ndarray, labels: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -107,6 +109,18 @@ def cross_fitted_layer(probe_hits: np.ndarray, net_hits: np.ndarray, counts: np.
         net_right += int((net_hits & s).sum())
         total += int(s.sum())
     return {"layers": chosen, "probe": probe_right / max(total, 1), "network": net_right / max(total, 1), "pairs": total}
+
+
+def probe_gain(pr: Probes, labels: np.ndarray, n_corner: int, candidates, seed: int = 0) -> float:
+    """Sec. 4: on the ``n_corner`` pool points nearest the "ambiguous unless labelled" corner
+    (:func:`difficulty.corners`), the held-out accuracy of the cross-fitted middle-layer probe
+    minus the network's (:func:`cross_fitted_layer`); nan when the group has no held-out pair."""
+    pd_train, pd_val = difficulty.mean_depth(pr, "train"), difficulty.mean_depth(pr, "val")
+    amb = difficulty.corners(pd_train, pd_val, n_corner, len(pr.layers) - 1)["ambiguous unless labelled"]
+    probe_hits = pr.probe_preds("train")[:, :, amb] == labels[amb]
+    net_hits = pr.net_pred("train")[:, amb] == labels[amb]
+    check = cross_fitted_layer(probe_hits, net_hits, difficulty.use(pr, "val")[:, amb], candidates, seed)
+    return check["probe"] - check["network"] if check["pairs"] else float("nan")
 
 
 def class_curves(votes: np.ndarray, probe_preds: np.ndarray, classes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
