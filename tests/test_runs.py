@@ -81,6 +81,29 @@ def test_spec_keys_ignore_fields_left_at_their_defaults():
     assert a.key(cpu) != runs.EnsembleSpec(runs.DataSpec(), TrainConfig("mlp", 2, 1, seed=1)).key(cpu)
 
 
+def test_only_batched_nets_with_dropout_changed_their_keys_with_per_member_masks():
+    """Entries of the nets whose training the per-member dropout masks changed (batched engine with
+    dropout) get new keys; every other entry keeps its key."""
+    import torch
+
+    from replicate.store import key
+
+    cpu = torch.device("cpu")
+
+    def old_key(cfg: TrainConfig, engine: str) -> str:
+        spec = {"data": runs._non_default(runs.DataSpec()), "train": runs._non_default(cfg)}
+        return key("ensemble", {**spec, "device": "cpu", "engine": engine}, runs.VERSION)
+
+    for cfg, engine, kept in [
+        (TrainConfig("mlp", 2, 1), "batched", True),
+        (TrainConfig("small_stvgg", 2, 1), "loop", True),
+        (TrainConfig("fc", 2, 1), "batched", False),
+        (TrainConfig("mlp", 2, 1, arch_options=(("dropout", 0.2),)), "batched", False),
+        (TrainConfig("small_stvgg", 2, 1, engine="batched"), "batched", False),
+    ]:
+        assert (runs.EnsembleSpec(runs.DataSpec(), cfg).key(cpu) == old_key(cfg, engine)) == kept, cfg
+
+
 def test_consensus_by_epoch_and_random_baseline():
     labels = np.array([0, 1, 2])
     preds = np.array([[[1, 1, 1], [0, 1, 0]], [[1, 0, 2], [0, 2, 2]], [[1, 2, 0], [0, 1, 2]]])  # 3 models

@@ -40,14 +40,18 @@ class Probed(nn.Module):
 
 
 class Dropout(nn.Dropout):
-    """Dropout that draws its masks from ``generator`` when one is set: each ensemble member
-    gets its own, so members stepped on parallel threads stay reproducible."""
+    """Dropout that draws its masks from ``generator`` when one is set, or applies ``mask`` when the
+    batched engine sets one: each ensemble member gets its own masks, so members stepped on
+    parallel threads, or beside other members, stay reproducible."""
 
     def __init__(self, p: float):
         super().__init__(p)
         self.generator: torch.Generator | None = None
+        self.mask: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training and self.mask is not None:  # set by the batched engine: keep-mask already scaled
+            return x * self.mask
         if self.generator is None or not self.training:
             return super().forward(x)
         keep = torch.empty_like(x).bernoulli_(1 - self.p, generator=self.generator)
@@ -260,6 +264,13 @@ def build(arch: str, in_shape: tuple[int, ...], n_classes: int, width: float = 1
         return _BUILDERS[arch](tuple(in_shape), n_classes, width, **options)
     except TypeError as e:
         raise ValueError(f"bad option for arch={arch!r}: {e}") from None
+
+
+def has_dropout(arch: str, width: float = 1.0, **options) -> bool:
+    """Whether ``arch`` built with ``options`` has dropout layers (built on the meta device: no memory, no compute)."""
+    with torch.device("meta"):
+        net = build(arch, (3, 32, 32), 10, width, **options)
+    return any(isinstance(m, nn.Dropout) for m in net.modules())
 
 
 def is_convolutional(arch: str) -> bool:

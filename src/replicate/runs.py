@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from . import data, imagestats, provenance
+from . import data, imagestats, models, provenance
 from .store import Store
 from .store import key as store_key
 from .train import State, TrainConfig, resolve_engine, train_ensemble
@@ -68,9 +68,15 @@ class EnsembleSpec:
 
     def key(self, device: torch.device) -> str:
         """Store key: the spec's non-default fields (so adding a field with a default keeps
-        existing keys), the device type and the engine ``auto`` resolves to there."""
+        existing keys), the device type and the engine ``auto`` resolves to there. Nets with
+        dropout under the batched engine draw each member's masks from its own generator since
+        shard-invariant training; their key says so, so that entries trained with masks drawn for
+        the whole ensemble at once are not read as theirs."""
         engine = resolve_engine(self.train.engine, self.train.arch, device)
         spec = {"data": _non_default(self.data), "train": _non_default(self.train)}
+        t = self.train
+        if engine == "batched" and models.has_dropout(t.arch, t.width, **dict(t.arch_options)):
+            spec["dropout"] = "per-member"
         return store_key("ensemble", {**spec, "device": device.type, "engine": engine}, VERSION)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -148,17 +148,17 @@ _DENSE_STAGES = (nn.Flatten, nn.Linear, nn.ReLU, nn.Identity, nn.Dropout)
 class _Members:
     """The N networks under one of the two engines, with a common interface."""
 
-    def __init__(self, nets: list[torch.nn.Module], engine: str, channels_last: bool):
-        self.engine, self.n = engine, len(nets)
+    def __init__(self, nets: list[torch.nn.Module], engine: str, channels_last: bool, ids: Sequence[int]):
+        self.engine, self.n, self.ids = engine, len(nets), list(ids)
         self.channels_last = channels_last
         self.device = next(nets[0].parameters()).device
         self.pool: ThreadPoolExecutor | None = None
+        self.generators = [torch.Generator(self.device) for _ in nets]
         if engine == "loop":
             self.nets = nets
             if channels_last:
                 self.nets = [m.to(memory_format=torch.channels_last) for m in nets]
             self.names = [k for k, _ in nets[0].named_parameters()]
-            self.generators = [torch.Generator(self.device) for _ in nets]
             for net, g in zip(self.nets, self.generators):
                 for m in net.modules():
                     if isinstance(m, models.Dropout):
@@ -170,6 +170,8 @@ class _Members:
             self.base = copy.deepcopy(nets[0]).to("meta")
             self.names = list(self.params)
             self.dense = all(isinstance(m, _DENSE_STAGES) for m in self.base.stages.values())
+            self.dropouts = {name: m for name, m in self.base.named_modules() if isinstance(m, models.Dropout)}
+            self.mask_shapes: dict[tuple, dict[str, torch.Size]] = {}
 
     @contextmanager
     def parallel(self):
@@ -194,11 +196,34 @@ class _Members:
         return list(self.pool.map(fn, range(self.n))) if self.pool else [fn(i) for i in range(self.n)]
 
     def reseed(self, seed: int, epoch: int) -> None:
-        """Dropout masks for ``epoch``: a global seed, and under the loop engine one generator
-        per member (so a member's masks depend only on the seed, its index and the epoch)."""
+        """Dropout masks for ``epoch``: one generator per member under every engine, seeded by the
+        seed, the member's index in the whole ensemble and the epoch, so a member's masks do not
+        depend on which other members train beside it."""
         torch.manual_seed(_seed(seed, epoch + 1, 1))
-        for i, g in enumerate(self.generators if self.engine == "loop" else []):
+        for i, g in zip(self.ids, self.generators):
             g.manual_seed(_seed(seed, i, epoch + 1, 2))
+
+    def _masks(self, shape: torch.Size, p: float) -> torch.Tensor:
+        """(N, *shape) dropout keep-masks scaled by 1 / (1 - p), member i's from its own generator."""
+        keep = [torch.empty(shape, device=self.device).bernoulli_(1 - p, generator=g) for g in self.generators]
+        return torch.stack(keep) / (1 - p)
+
+    def _dropout_masks(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Per-member masks for every dropout layer of a vmapped net on per-member batches x (N, B,
+        ...): the layers' input shapes come from one pass of the meta-device copy."""
+        key = tuple(x.shape[1:])
+        if key not in self.mask_shapes:
+            shapes = {}
+            hooks = [
+                m.register_forward_pre_hook(lambda mod, args, name=name: shapes.__setitem__(name, args[0].shape))
+                for name, m in self.dropouts.items()
+            ]
+            with torch.no_grad():
+                self.base(torch.empty(key, device="meta"))
+            for h in hooks:
+                h.remove()
+            self.mask_shapes[key] = shapes
+        return {name: self._masks(shape, self.dropouts[name].p) for name, shape in self.mask_shapes[key].items()}
 
     def parameters(self) -> list[torch.Tensor]:
         if self.engine == "loop":
@@ -233,16 +258,31 @@ class _Members:
     def _call(self, p, b, x):
         return functional_call(self.base, (p, b), (x,))
 
+    def _call_masked(self, p, b, x, masks):
+        for name, m in masks.items():
+            self.dropouts[name].mask = m
+        try:
+            return functional_call(self.base, (p, b), (x,))
+        finally:
+            for name in masks:
+                self.dropouts[name].mask = None
+
     def _forward(self, x: torch.Tensor, shared: bool = False) -> torch.Tensor:
         """Logits (N, B, C) of all members, on their own batches x (N, B, ...) or, with
         ``shared``, on one batch x (B, ...). Dense nets run as batched matmuls (baddbmm),
-        measurably faster than vmap; dropout on (N, B, H) draws independent masks per member."""
+        measurably faster than vmap. Dropout masks come from each member's own generator."""
+        training = self.base.training and not shared
         if not self.dense:
+            if training and self.dropouts:
+                masks = self._dropout_masks(x)
+                return vmap(self._call_masked, in_dims=(0, 0, 0, 0), randomness="different")(self.params, self.buffers, x, masks)
             return vmap(self._call, in_dims=(0, 0, None if shared else 0), randomness="different")(self.params, self.buffers, x)
         h = x.flatten(1).expand(self.n, -1, -1) if shared else x.flatten(2)
         for name, stage in self.base.stages.items():
             if isinstance(stage, nn.Linear):
                 h = torch.baddbmm(self.params[f"stages.{name}.bias"].unsqueeze(1), h, self.params[f"stages.{name}.weight"].transpose(1, 2))
+            elif isinstance(stage, models.Dropout) and training:
+                h = h * self._masks(h.shape[1:], stage.p)
             elif not isinstance(stage, nn.Flatten):
                 h = stage(h)
         return h
@@ -291,13 +331,16 @@ class _Members:
         return [(k, -1) for k in self.names]
 
 
-def build_members(cfg: TrainConfig, in_shape, n_classes: int, engine: str, device: torch.device) -> _Members:
-    """The N freshly initialised members; member i's initialisation depends only on (seed, i)."""
+def build_members(
+    cfg: TrainConfig, in_shape, n_classes: int, engine: str, device: torch.device, ids: Sequence[int] | None = None
+) -> _Members:
+    """The freshly initialised members ``ids`` (default: all); member i's initialisation depends only on (seed, i)."""
+    ids = range(cfg.n_models) if ids is None else ids
     nets = []
-    for i in range(cfg.n_models):
+    for i in ids:
         torch.manual_seed(_seed(cfg.seed, i, 0))
         nets.append(models.build(cfg.arch, in_shape, n_classes, cfg.width, **dict(cfg.arch_options)).to(device))
-    return _Members(nets, engine, channels_last=device.type == "cpu" and models.is_convolutional(cfg.arch))
+    return _Members(nets, engine, device.type == "cpu" and models.is_convolutional(cfg.arch), ids)
 
 
 def _momentum_state(opt: torch.optim.Optimizer, members: _Members) -> dict[str, torch.Tensor]:
@@ -315,23 +358,29 @@ def _load_momentum(opt: torch.optim.Optimizer, members: _Members, bufs: dict[str
             opt.state[p]["momentum_buffer"] = (bufs[k] if i < 0 else bufs[k][i]).clone()
 
 
-def batches(masks: np.ndarray, batch_size: int | None, seed: int, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+def batches(
+    masks: np.ndarray, batch_size: int | None, seed: int, epoch: int, ids: Sequence[int] | None = None, largest: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-member shuffled mini-batches as padded index and weight arrays (steps, N, B).
 
     Every member takes the same number of steps, ceil(largest set / batch_size), its examples
     split into near-equal batches of at most ``batch_size``: so no member ever steps on an
     empty batch, and equal-sized sets whose size is a multiple of the batch size get exactly
-    the usual batches. ``batch_size=None`` is full-batch gradient descent."""
+    the usual batches. ``batch_size=None`` is full-batch gradient descent. ``masks`` may be some
+    members of an ensemble: ``ids`` are their indices in it and ``largest`` its largest training
+    set, so their batches are the ones they would get beside every other member."""
     members = [np.flatnonzero(m) for m in masks]
-    b = batch_size or max(len(m) for m in members)
-    steps = math.ceil(max(len(m) for m in members) / b)
+    ids = range(len(members)) if ids is None else ids
+    largest = largest or max(len(m) for m in members)
+    b = batch_size or largest
+    steps = math.ceil(largest / b)
     idx = np.zeros((steps, len(members), b), dtype=np.int64)
     w = np.zeros((steps, len(members), b), dtype=np.float32)
-    for i, mem in enumerate(members):
+    for row, (i, mem) in enumerate(zip(ids, members)):
         order = mem if batch_size is None else np.random.default_rng(_seed(seed, i, epoch + 1)).permutation(mem)
         for s, chunk in enumerate(np.array_split(order, steps)):
-            idx[s, i, : len(chunk)] = chunk
-            w[s, i, : len(chunk)] = 1
+            idx[s, row, : len(chunk)] = chunk
+            w[s, row, : len(chunk)] = 1
     return idx, w
 
 
@@ -346,14 +395,17 @@ def train_ensemble(
     state: State | None = None,
     on_epoch: Callable[[State], None] | None = None,
     progress: bool | None = None,
+    members: Sequence[int] | None = None,
 ) -> State:
     """Train ``cfg.n_models`` networks and record predictions after every epoch.
 
     ``evals`` maps split names to images to predict on; ``masks`` (N, n) says which training
     points each member trains on (default: all). ``state`` resumes a run; ``on_epoch`` is
-    called with the state after each epoch (the store's checkpoint hook). Returns the final
-    state, whose ``preds[split]`` is int16 (N, epochs + 1, n) and ``step_preds[split]``
-    (N, len(eval_steps), n).
+    called with the state after each epoch (the store's checkpoint hook). ``members`` trains only
+    those members of the ensemble (a shard): each is bit-identical to the same member trained with
+    all the others, since its initialisation, batches and dropout masks depend only on the seed,
+    its index and the epoch. Returns the final state, whose ``preds[split]`` is int16 (N,
+    epochs + 1, n) and ``step_preds[split]`` (N, len(eval_steps), n), N the members trained.
     """
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     engine = resolve_engine(cfg.engine, cfg.arch, device)
@@ -361,10 +413,15 @@ def train_ensemble(
     masks = np.ones((cfg.n_models, len(y_train)), bool) if masks is None else np.asarray(masks, bool)
     if masks.shape != (cfg.n_models, len(y_train)):
         raise ValueError(f"masks has shape {masks.shape}; expected (n_models, n_train) = {(cfg.n_models, len(y_train))}")
+    ids = list(range(cfg.n_models) if members is None else members)
+    if not ids or min(ids) < 0 or max(ids) >= cfg.n_models or len(set(ids)) != len(ids):
+        raise ValueError(f"members={members!r} must be distinct indices in 0..{cfg.n_models - 1}")
+    largest = int(masks.sum(1).max())
+    masks = masks[ids]
     norm = normaliser(x_train)
     xt, yt = to_tensor(x_train, norm, device), torch.tensor(np.asarray(y_train), dtype=torch.long, device=device)
     xe = {k: to_tensor(v, norm, device) for k, v in evals.items()}
-    members = build_members(cfg, x_train.shape[1:], n_classes, engine, device)
+    members = build_members(cfg, x_train.shape[1:], n_classes, engine, device, ids)
     opt = torch.optim.SGD(members.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     eval_batch = 128 if device.type == "cpu" else 1024  # CPU: batches that stay in cache ran ~2x faster
 
@@ -379,9 +436,9 @@ def train_ensemble(
             params={},
             buffers={},
             momentum={},
-            preds={k: np.zeros((cfg.n_models, cfg.epochs + 1, len(v)), np.int16) for k, v in xe.items()},
-            step_preds={k: np.zeros((cfg.n_models, len(cfg.eval_steps), len(v)), np.int16) for k, v in xe.items()},
-            loss=np.zeros((cfg.n_models, cfg.epochs), np.float32),
+            preds={k: np.zeros((len(ids), cfg.epochs + 1, len(v)), np.int16) for k, v in xe.items()},
+            step_preds={k: np.zeros((len(ids), len(cfg.eval_steps), len(v)), np.int16) for k, v in xe.items()},
+            loss=np.zeros((len(ids), cfg.epochs), np.float32),
         )
         for k, v in first.items():
             state.preds[k][:, 0] = v
@@ -389,22 +446,24 @@ def train_ensemble(
         members.load(state.params, state.buffers)
         _load_momentum(opt, members, state.momentum)
 
-    steps_per_epoch = len(batches(masks, cfg.batch_size, cfg.seed, 0)[0])
+    steps_per_epoch = len(batches(masks, cfg.batch_size, cfg.seed, 0, ids, largest)[0])
     eval_at = {s: j for j, s in enumerate(cfg.eval_steps)}
     bar = tqdm(
         range(state.epoch, cfg.epochs),
         initial=state.epoch,
         total=cfg.epochs,
         disable=None if progress is None else not progress,
-        desc=f"{cfg.n_models} x {cfg.arch} ({engine})",
+        desc=f"{cfg.n_models} x {cfg.arch} ({engine})"
+        if len(ids) == cfg.n_models
+        else f"{len(ids)} of {cfg.n_models} x {cfg.arch} ({engine})",
         unit="epoch",
         leave=False,
     )
     for epoch in bar:
         members.reseed(cfg.seed, epoch)
-        idx, w = batches(masks, cfg.batch_size, cfg.seed, epoch)
+        idx, w = batches(masks, cfg.batch_size, cfg.seed, epoch, ids, largest)
         members.train(True)
-        total = torch.zeros(cfg.n_models, device=device)
+        total = torch.zeros(len(ids), device=device)
         with members.parallel():
             for s in range(len(idx)):
                 step = epoch * steps_per_epoch + s
@@ -423,7 +482,7 @@ def train_ensemble(
         diverged = np.flatnonzero(~np.isfinite(state.loss[:, epoch]) & np.isfinite(state.loss[:, epoch - 1] if epoch else True))
         if diverged.size:
             tqdm.write(
-                f"train: member(s) {', '.join(map(str, diverged))} of {cfg.n_models} x {cfg.arch}: non-finite loss at epoch {epoch + 1}"
+                f"train: member(s) {', '.join(str(ids[j]) for j in diverged)} of {cfg.n_models} x {cfg.arch}: non-finite loss at epoch {epoch + 1}"
             )
         for k, v in predict().items():
             state.preds[k][:, epoch + 1] = v
