@@ -3,17 +3,68 @@ consensus, class order, learning trajectories, and where bimodality stops."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .. import metrics
-from ..curves import NON_BIMODAL_MARGIN, bimodality_summary
+from ..bootstrap import Draw
+from ..curves import NON_BIMODAL_MARGIN, bimodality_by_epoch, bimodality_summary, consistency_by_epoch, independent_preds, learning_epochs
 from ..runs import Record
+
+
+def random_predictions(n_models: int, n_classes: int, n: int, seed: int = 0) -> np.ndarray:
+    """(n_models, n) labels of classifiers that pick uniformly at random (Fig. 5a's reference)."""
+    return np.random.default_rng(seed).integers(0, n_classes, (n_models, n))
 
 
 def random_consensus(n_models: int, n_classes: int, n: int, seed: int = 0) -> np.ndarray:
     """(n,) consensus of ``n_models`` classifiers that pick labels uniformly at random (Fig. 5a)."""
-    preds = np.random.default_rng(seed).integers(0, n_classes, (n_models, n))
-    return metrics.consensus(preds, n_classes)
+    return metrics.consensus(random_predictions(n_models, n_classes, n, seed), n_classes)
+
+
+def independent_twin(record: Record, seed: int = 0) -> Record:
+    """``record`` with every split's predictions replaced by those of matched-independent models
+    (:func:`curves.independent_preds`), member for member: a bootstrap draw of the record's
+    networks then draws each network's independent twin with it (Fig. 1c, 3b baseline)."""
+    splits = [k.removeprefix("preds/") for k in record.arrays if k.startswith("preds/")]
+    return replace(record, arrays={**record.arrays, **{f"preds/{s}": independent_preds(record, s, seed) for s in splits}})
+
+
+def renamed(record: Record, **splits: str) -> Record:
+    """``record`` with the splits named as keys of ``splits`` renamed to their values (e.g.
+    ``train="natural train"``), so that two runs on different images keep apart in one bootstrap frame."""
+    arrays = {}
+    for k, a in record.arrays.items():
+        head, _, split = k.partition("/")
+        arrays[f"{head}/{splits[split]}" if split in splits else k] = a
+    return replace(record, arrays=arrays)
+
+
+APART = {"run": {"test": "run test"}, "natural": {"train": "natural train"}}
+"""The splits :func:`apart` renames in each run, and the names it gives them."""
+
+
+def apart(run: Record, natural: Record) -> dict[str, Record]:
+    """{"run": run, "natural": natural} ready for one bootstrap frame although their splits hold other
+    images (a frame needs a split name to stand for one set of images): the run's test split and the
+    natural run's training split are renamed (:data:`APART`); each keeps the split that the
+    degenerate-run guard reads (the run's training accuracy, e.g. on random labels, and the natural
+    run's test accuracy)."""
+    return {"run": renamed(run, **APART["run"]), "natural": renamed(natural, **APART["natural"])}
+
+
+def together(draw: Draw, records: dict[str, Record]) -> tuple[Record, Record]:
+    """The run and the natural run of :func:`apart` ``records`` seen through the bootstrap ``draw``,
+    with their own split names back."""
+    return tuple(renamed(draw.record(k, records[k]), **{v: s for s, v in APART[k].items()}) for k in ("run", "natural"))
+
+
+def bimodality_while_learning(record: Record, split: str, first_epoch: int, fraction: float = 0.9, stat: str = "median") -> float:
+    """The median (or ``min`` / ``max``) bimodality of ``record``'s consistency on ``split`` over the
+    epochs at which learning is under way (:func:`curves.learning_epochs` on its training accuracy)."""
+    learning = learning_epochs(record.accuracy("train"), record.n_classes, first_epoch, fraction)
+    return bimodality_summary(bimodality_by_epoch(consistency_by_epoch(record, split)), learning, stat)
 
 
 def majority_label(record: Record, split: str) -> np.ndarray:
@@ -80,7 +131,8 @@ def independence_ratio(
 ) -> float:
     """How far a run's bimodality is from its matched-independent baseline, relative to the natural-data
     run's distance from its own (Sec. 5, Fig. 10 vs Fig. 1c): the median over checked epochs of
-    |ours - independent| divided by the same median for the natural run; 0 = independent, 1 = natural."""
+    |ours - independent| divided by the same median for the natural run; 0 = independent, 1 = natural;
+    nan when the natural run is no distance from its own baseline."""
     ours = bimodality_summary(np.abs(np.asarray(bimodality) - np.asarray(independent)), checked)
     ref = bimodality_summary(np.abs(np.asarray(natural) - np.asarray(natural_independent)), natural_checked)
-    return ours / ref
+    return ours / ref if ref else float("nan")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import metrics
-from ..curves import consistency_by_epoch
+from ..curves import bimodality_by_epoch, consistency_by_epoch
 from ..runs import Record
 
 
@@ -58,6 +58,15 @@ def cross_consistency_at(record_a: Record, record_b: Record, pairs: list[tuple[i
     _check_same_examples(record_a, record_b, split)
     pa, pb, labels = record_a.preds(split), record_b.preds(split), record_a.labels(split)
     return np.stack([cross_consistency(pa[:, a], pb[:, b], labels) for a, b in pairs])
+
+
+def matched_cross_bimodality(record_a: Record, record_b: Record, split: str, tol: float = 0.01, first_epoch: int = 1) -> float:
+    """Mean bimodality of the cross-consistency on ``split`` over the epoch pairs matched by mean test
+    accuracy (:func:`matched_epochs` from ``first_epoch``; the closest epochs when none is within ``tol``);
+    pairs with no measure (a constant cross-consistency) are skipped."""
+    pairs, _ = matched_epochs(mean_accuracy(record_a, "test"), mean_accuracy(record_b, "test"), tol, first_epoch)
+    b = bimodality_by_epoch(cross_consistency_at(record_a, record_b, pairs, split))
+    return float(b[~np.isnan(b)].mean()) if (~np.isnan(b)).any() else float("nan")
 
 
 def independent_cross_consistency_at(

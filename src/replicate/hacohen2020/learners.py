@@ -73,6 +73,14 @@ def group_accuracy(correct: ArrayLike, groups: ArrayLike, n_groups: int = 3) -> 
     return np.stack([correct[..., groups == g].mean(axis=-1) for g in range(n_groups)], axis=-1)
 
 
+def smallest_step(correct: dict[str, ArrayLike], groups: ArrayLike) -> float:
+    """The smallest drop in accuracy from one difficulty group to the next (easy - intermediate,
+    intermediate - hard, ...) over all learners' (n,) ``correct``: positive when every learner is
+    ordered easy > intermediate > hard (App. F, Fig. 31)."""
+    n_groups = int(np.max(groups)) + 1
+    return float(min((-np.diff(group_accuracy(c, groups, n_groups))).min() for c in correct.values()))
+
+
 def features(train_x: ArrayLike, test_x: ArrayLike, n_components: int | None) -> tuple[NDArray, NDArray]:
     """Pixels scaled to [0, 1], flattened, projected on the first ``n_components`` principal
     components of the training images (None: all pixels) and standardised with training

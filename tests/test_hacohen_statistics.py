@@ -1,0 +1,90 @@
+"""Hand-checked statistics that Hacohen's claims recompute on every bootstrap draw: independent twins,
+runs kept apart in one frame, bimodality while learning, matched cross-consistency, group steps."""
+
+import numpy as np
+import pytest
+
+from replicate import bootstrap, curves, metrics, runs
+from replicate.hacohen2020 import analysis, compare, learners
+
+
+def record(preds, labels, split="test", n_classes=3, **more):
+    preds = np.asarray(preds)
+    arrays = {f"preds/{split}": preds, f"labels/{split}": np.asarray(labels), f"ids/{split}": np.arange(len(labels))}
+    arrays["masks"] = np.ones((len(preds), 1), bool)
+    for s, (p, y) in more.items():
+        arrays |= {f"preds/{s}": np.asarray(p), f"labels/{s}": np.asarray(y)}
+    return runs.Record(spec=None, key="k", arrays=arrays, meta={"n_classes": n_classes})
+
+
+def test_random_predictions_give_the_random_consensus():
+    preds = analysis.random_predictions(4, 5, 300, seed=3)
+    assert preds.shape == (4, 300) and preds.min() >= 0 and preds.max() < 5
+    np.testing.assert_array_equal(metrics.consensus(preds, 5), analysis.random_consensus(4, 5, 300, seed=3))
+
+
+def test_an_independent_twin_is_drawn_with_its_network():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 500)
+    preds = np.stack([np.stack([np.where(rng.random(500) < a, labels, (labels + 1) % 3) for a in (0.2, acc)]) for acc in (0.5, 0.9, 1.0)])
+    rec = record(preds, labels, train=(preds, labels))
+    twin = analysis.independent_twin(rec, seed=1)
+    for s in ("train", "test"):
+        np.testing.assert_array_equal(twin.preds(s), curves.independent_preds(rec, s, seed=1))
+    # member 2 is right everywhere at the last epoch, and so is its twin; drawing it three times keeps that
+    draw = bootstrap.Draw({"run": np.array([2, 2, 2])}, {})
+    assert (draw.record("run", twin).preds("test")[:, -1] == labels).all()
+    assert (draw.record("run", rec).preds("test")[:, -1] == labels).all()
+
+
+def test_apart_renames_only_clashing_splits_and_together_names_them_back():
+    run = record(np.zeros((2, 3, 4), int), np.zeros(4, int), train=(np.zeros((2, 3, 6), int), np.zeros(6, int)))
+    natural = record(np.ones((3, 3, 5), int), np.ones(5, int), train=(np.ones((3, 3, 7), int), np.ones(7, int)))
+    apart = analysis.apart(run, natural)
+    assert {k for k in apart["run"].arrays if k.startswith("preds/")} == {"preds/train", "preds/run test"}
+    assert {k for k in apart["natural"].arrays if k.startswith("preds/")} == {"preds/test", "preds/natural train"}
+    frame = bootstrap.frame(apart)
+    assert dict(frame.examples) == {"train": 6, "run test": 4, "test": 5, "natural train": 7}
+    draw = bootstrap.Draw({"run": np.array([1, 1]), "natural": np.array([0, 2, 2])}, {k: np.arange(n) for k, n in frame.examples.items()})
+    r, n = analysis.together(draw, apart)
+    assert r.preds("test").shape == (2, 3, 4) and r.preds("train").shape == (2, 3, 6)
+    assert n.preds("test").shape == (3, 3, 5) and n.preds("train").shape == (3, 3, 7)
+
+
+def test_bimodality_while_learning_takes_the_epochs_before_ninety_percent_of_the_rise():
+    # 2 models, 4 checkpoints, 4 training examples of 2 classes; mean training accuracy .5, .5, .75, 1
+    labels = np.array([0, 1, 0, 1])
+    right, wrong = labels, 1 - labels
+    train = np.stack([np.stack([right if e == 3 else np.where(np.arange(4) < k, right, wrong) for e, k in enumerate((2, 2, 3, 4))])] * 2)
+    rec = record(train, labels, split="train", n_classes=2)
+    # from epoch 1: progress (acc - 1/2) / (1 - 1/2) is 0, .5, 1: epochs 1 and 2 are while learning
+    b = curves.bimodality_by_epoch(curves.consistency_by_epoch(rec, "train"))
+    assert analysis.bimodality_while_learning(rec, "train", 1) == pytest.approx(np.median(b[[1, 2]]))
+    assert analysis.bimodality_while_learning(rec, "train", 1, stat="min") == pytest.approx(b[[1, 2]].min())
+
+
+def test_independence_ratio_is_undefined_when_the_natural_run_is_no_distance_from_its_baseline():
+    b = np.array([1.0, 2.0, 3.0])
+    assert analysis.independence_ratio(b, b + 0.5, b, b + 1.0, 0, 0) == pytest.approx(0.5)
+    assert np.isnan(analysis.independence_ratio(b, b + 0.5, b, b, 0, 0))
+
+
+def test_matched_cross_bimodality_averages_over_the_matched_pairs():
+    labels = np.array([0, 1, 2, 0])
+    a = record([[[1, 0, 0, 1], [0, 1, 0, 1], [0, 1, 2, 1]], [[0, 0, 0, 2], [0, 0, 0, 0], [0, 1, 2, 0]]], labels)
+    b = record([[[1, 1, 1, 1], [0, 1, 2, 2]], [[2, 2, 2, 2], [0, 1, 1, 0]]], labels)
+    # mean test accuracies: a .125, .5, .875; b .25, .75; from epoch 1 within .13 only (2, 1)
+    expected = metrics.bimodality(compare.cross_consistency(a.preds()[:, 2], b.preds()[:, 1], labels))
+    assert compare.matched_cross_bimodality(a, b, "test", tol=0.13) == pytest.approx(expected)
+    # no pair within .01: each epoch of a from 1 on with its closest of b, (1, 1) and (2, 1)
+    both = [metrics.bimodality(compare.cross_consistency(a.preds()[:, e], b.preds()[:, 1], labels)) for e in (1, 2)]
+    assert compare.matched_cross_bimodality(a, b, "test", tol=0.01) == pytest.approx(np.mean(both))
+
+
+def test_smallest_step_is_the_least_drop_between_neighbouring_groups_over_learners():
+    groups = np.array([0, 0, 1, 1, 2, 2])
+    ordered = np.array([1, 1, 1, 0, 0, 0], bool)  # 1, .5, 0
+    flat = np.array([1, 0, 1, 0, 1, 0], bool)  # .5, .5, .5
+    assert learners.smallest_step({"a": ordered}, groups) == pytest.approx(0.5)
+    assert learners.smallest_step({"a": ordered, "b": flat}, groups) == pytest.approx(0.0)
+    assert learners.smallest_step({"a": ordered, "c": ~ordered}, groups) == pytest.approx(-0.5)
