@@ -84,7 +84,8 @@ def test_a_failed_rerun_keeps_the_page_and_its_claims(project):
 
 def test_book_keeps_a_custom_run_until_told_to_return_to_the_defaults(project):
     page = pipeline.run("testpaper/t1", {"value": 5}, root=project)
-    assert "laptop defaults: `value = 5`" in nbformat.read(page, as_version=4).cells[1].source  # the banner
+    cells = nbformat.read(page, as_version=4).cells
+    assert "laptop defaults: `value = 5`" in cells[2].source  # the banner, under the title and the verdict box
     assert pipeline.recorded_parameters(pipeline.executed_path(pipeline.find("testpaper/t1", project), project)) == {"value": 5}
     assert "testpaper/t1" not in pipeline.stale(project)
     _, failures = pipeline.book(build=False, root=project)  # runs t2 (missing), which fails
@@ -203,3 +204,78 @@ def test_seed_stability_reruns_figures_apart_from_the_book_and_flags_changed_ver
     assert "executing testpaper/t1" not in capsys.readouterr().out  # seed 1's page is current: kept
     text = scorecard.write_scorecard(project).read_text()
     assert "## Seed stability" in text and "1 change their verdict with the seed" in text and "**changes**" in text
+
+
+def test_a_page_opens_with_its_verdicts_collapses_its_code_and_ends_with_its_rerun_commands(project):
+    out = pipeline.run("testpaper/t1", {"value": 3}, root=project)
+    cells = nbformat.read(out, as_version=4).cells
+    assert cells[0].source == "# testpaper/t1"
+    box = cells[1].source
+    assert box.startswith(":::{admonition} Verdict: all replicated · laptop scale") and "`positive`: ours 3 exact" in box
+    assert 'class="verdict-badge replicated"' in box
+    code = [c for c in cells if c.cell_type == "code"]
+    assert all(
+        "hide-input" not in c.metadata.get("tags", [])
+        for c in code
+        if {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))
+    )
+    assert code[-1].metadata["tags"] == ["hide-input"] and "hide-cell" not in code[-1].metadata["tags"]
+    rerun = cells[-1].source
+    assert rerun.startswith("## Rerun this page") and "replicate run testpaper/t1 -p value 3 " in rerun
+    assert "replicate run testpaper/t1 -p seed 1 " in rerun and "replicate run testpaper/t1 --scale paper " in rerun
+    assert "{download}`t1_fine.ipynb <t1_fine.ipynb>`" in rerun
+
+
+def test_only_setup_cells_are_collapsed_whole():
+    from replicate.book import page
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import time\n\nfrom replicate import runs\n\nstarted = time.perf_counter()"),
+        nbformat.v4.new_code_cell("record = runs.ensemble(spec)\nprint(record)"),
+        nbformat.v4.new_code_cell("n_models = 3", metadata={"tags": ["parameters"]}),
+    ]
+    page.collapse(nb)
+    assert [c.metadata.get("tags") for c in nb.cells] == [["hide-cell"], ["hide-input"], ["parameters"]]
+
+
+def test_variations_follow_a_notebooks_parameters():
+    from replicate.book import page
+
+    assert page.variations({"n_models": 10, "epochs": 15, "lr": 0.05}) == [
+        ("-p n_models 20", "twice the networks"),
+        ("-p epochs 30", "twice the epochs"),
+        ("--scale paper", "the paper's sizes (for a GPU)"),
+    ]
+    baldock = page.variations({"scale": "laptop", "vgg": {}})
+    assert baldock[0][0].startswith("-p vgg.n_models ") and baldock[-1][0] == "--scale paper"
+
+
+def test_the_scorecard_thumbnail_is_the_pages_first_figure(tmp_path):
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from replicate.book import scorecard
+
+    fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
+    ax.plot([0, 1], [0, 1])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    nb = nbformat.v4.new_notebook()
+    out = nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(buf.getvalue()).decode(), "text/plain": "fig"})
+    nb.cells = [nbformat.v4.new_code_cell("print(1)"), nbformat.v4.new_code_cell("plot()", outputs=[out])]
+    page = tmp_path / "p.ipynb"
+    nbformat.write(nb, page)
+    thumb = scorecard.thumbnail(page, tmp_path / "thumbs" / "p.png")
+    assert Image.open(thumb).size == (240, 120)
+    nb.cells = nb.cells[:1]
+    nbformat.write(nb, page)
+    assert scorecard.thumbnail(page, tmp_path / "none.png") is None
+    bar = scorecard._bar({"replicated": 3, "not replicated": 1, "inconclusive": 0})
+    assert 'class="replicated" style="width:75.0%"' in bar and "inconclusive" not in bar

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import hashlib
+import json
 import math
 import os
 import re
@@ -27,7 +28,7 @@ from papermill.execute import ERROR_MARKER_TAG
 
 from .. import data, verdicts
 from ..store import project_root
-from . import catalogue
+from . import catalogue, page
 
 SCALES = ("laptop", "paper", "smoke")
 
@@ -288,8 +289,9 @@ def run(
         nb.metadata[HASH_KEY] = inputs_hash(path, params, root)
         nb.metadata[PARAMS_KEY] = params
         changed = {k: v for k, v in params.items() if v != known.get(k)}
-        if changed:
-            nb.cells.insert(1, nbformat.v4.new_markdown_cell(banner(changed)))
+        found = staged / fig / "claims.json"
+        claims_found = json.loads(found.read_text()) if found.exists() else None
+        page.decorate(nb, fig, claims_found, params, known, scale, out.stem, banner(changed) if changed else "")
         nbformat.write(nb, running)
         os.replace(running, out)
         if (staged / fig / "claims.json").exists():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import verdicts
-from . import catalogue, seeds
+from . import catalogue, page, seeds
 from .pipeline import notebooks
 
 
@@ -14,7 +14,7 @@ def _claims_table(entries: list[dict], nbs: dict[str, Path], scope: list[str]) -
     """A markdown table of the claims in ``entries``, its verdict counts first, and the figures
     of ``scope`` not executed yet last."""
     counts = dict.fromkeys(verdicts.VERDICTS, 0)
-    rows = ["| figure | claim | verdict | paper | ours | 95% interval | test | statement |", "|---|---|---|---|---|---|---|---|"]
+    rows = ["| figure | claim | verdict | paper | ours<br>95% interval | statement | test |", "|---|---|---|---|---|---|---|"]
     for entry in entries:
         fig = entry["figure"]
         link = _link(fig, nbs)
@@ -24,7 +24,8 @@ def _claims_table(entries: list[dict], nbs: dict[str, Path], scope: list[str]) -
             why = f" ({c['reason']})" if c.get("reason") else ""
             test = f"{c['test']}: {c['source']}" if c.get("test") else ""
             rows.append(
-                f"| {link} | `{c['id']}` | **{c['verdict']}**{why} | {paper} | {c['ours']:.4g} | {verdicts.interval(c)} | {test} | {c['statement']} |"
+                f"| {link} | `{c['id']}` | {page.badge(c['verdict'])}{why} | {paper} | {c['ours']:.4g}<br>{verdicts.interval(c)} "
+                f"| {c['statement']} | <small>{test}</small> |"
             )
     missing = [f for f in scope if f not in {e["figure"] for e in entries}]
     tail = ["", f"Not yet executed: {', '.join(missing)}."] if missing else []
@@ -35,19 +36,74 @@ def _link(fig: str, nbs: dict[str, Path]) -> str:
     return f"{{doc}}`{fig} </executed/{fig.split('/')[0]}/{nbs[fig].stem}>`" if fig in nbs else fig
 
 
-def _figures_table(entries: list[dict], nbs: dict[str, Path]) -> list[str]:
-    """Per paper, how many figures got each one-word summary, then one row per figure."""
+def thumbnail(executed: Path, dest: Path, width: int = 240) -> Path | None:
+    """The page's main figure (its first image output), ``width`` pixels wide, saved at ``dest``;
+    None when the page has no figure."""
+    import base64
+    import io
+
+    import nbformat
+    from PIL import Image
+
+    for cell in nbformat.read(executed, as_version=4).cells:
+        for o in cell.get("outputs", []):
+            data = o.get("data", {}).get("image/png")
+            if data:
+                img = Image.open(io.BytesIO(base64.b64decode(data)))
+                img.thumbnail((width, width * 4))
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                img.save(dest)
+                return dest
+    return None
+
+
+def _bar(counts: dict[str, int]) -> str:
+    """A horizontal bar of verdict counts, one coloured segment per verdict."""
+    total = sum(counts.values()) or 1
+    parts = "".join(
+        f'<span class="{v.replace(" ", "-")}" style="width:{100 * n / total:.1f}%" title="{n} {v}"></span>' for v, n in counts.items() if n
+    )
+    return f'<div class="verdict-bar">{parts}</div>'
+
+
+def _overview(entries: list[dict], nbs: dict[str, Path], root: Path) -> list[str]:
+    """Per paper: its claims' verdict counts and bar, then one row per figure with a thumbnail of
+    its main figure linking to the page, its title and its one-word summary."""
     found = {e["figure"]: e.get("summary") or verdicts.summary([c["verdict"] for c in e["claims"]]) for e in entries}
-    counts = []
+    out = []
     for paper in catalogue.PAPERS:
-        mine = [s for f, s in found.items() if f.startswith(f"{paper}/")]
-        counts.append(f"- {paper}: " + ", ".join(f"{mine.count(s)} {s}" for s in verdicts.SUMMARIES if mine.count(s)) + ".")
-    rows = [
-        "| figure | title | summary |",
-        "|---|---|---|",
-        *(f"| {_link(e['figure'], nbs)} | {e['title']} | {found[e['figure']]} |" for e in entries),
-    ]
-    return [*counts, "", *rows]
+        mine = [e for e in entries if e["figure"].startswith(f"{paper}/")]
+        if not mine:
+            continue
+        counts = dict.fromkeys(verdicts.VERDICTS, 0)
+        for e in mine:
+            for c in e["claims"]:
+                counts[c["verdict"]] += 1
+        summaries = [found[e["figure"]] for e in mine]
+        out += [
+            f"### {catalogue.PAPERS[paper]}",
+            "",
+            ", ".join(f"{n} {v}" for v, n in counts.items())
+            + " claims; figures: "
+            + ", ".join(f"{summaries.count(s)} {s}" for s in verdicts.SUMMARIES if summaries.count(s))
+            + ".",
+            "",
+            _bar(counts),
+            "",
+            "| | figure | summary |",
+            "|---|---|---|",
+        ]
+        for e in mine:
+            fig = e["figure"]
+            thumb = ""
+            if fig in nbs:
+                page_path = root / "executed" / paper / f"{nbs[fig].stem}.ipynb"
+                dest = root / "executed" / "thumbs" / f"{fig.replace('/', '-')}.png"
+                if page_path.exists() and thumbnail(page_path, dest):
+                    thumb = f"[![{fig}](thumbs/{dest.name})]({paper}/{nbs[fig].stem}.ipynb)"
+            out.append(f"| {thumb} | {_link(fig, nbs)}<br>{e['title']} | {page.badge(found[fig])} |")
+        out.append("")
+    return out
 
 
 def _seeds_table(root: Path, nbs: dict[str, Path]) -> list[str]:
@@ -90,15 +146,19 @@ def write_scorecard(root: Path) -> Path:
         own = [e for e in entries if e["figure"] in scope]
         (out / f"claims_{paper}.md").write_text("\n".join(_claims_table(own, nbs, scope)) + "\n")
     lines = [
+        "---",
+        "html_theme.sidebar_secondary.remove: true",
+        "---",
+        "",
         "# Scorecard",
         "",
         "Every claim checked by a figure notebook, as last executed: the paper's value, ours, the test it",
         "declares with the threshold's source, and the verdict computed from the data. Claims are checked",
         "at the scale that ran (laptop unless noted).",
         "",
-        "## Figures",
+        "## Overview",
         "",
-        *_figures_table(entries, nbs),
+        *_overview(entries, nbs, root),
         "",
         "## Claims",
         "",
