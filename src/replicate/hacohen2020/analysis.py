@@ -9,26 +9,14 @@ import numpy as np
 
 from .. import metrics
 from ..bootstrap import Draw
-from ..curves import NON_BIMODAL_MARGIN, bimodality_by_epoch, bimodality_summary, consistency_by_epoch, independent_preds, learning_epochs
+from ..curves import NON_BIMODAL_MARGIN, bimodality_by_epoch, bimodality_summary, consistency_by_epoch, learning_epochs
 from ..runs import Record
-
-
-def random_predictions(n_models: int, n_classes: int, n: int, seed: int = 0) -> np.ndarray:
-    """(n_models, n) labels of classifiers that pick uniformly at random (Fig. 5a's reference)."""
-    return np.random.default_rng(seed).integers(0, n_classes, (n_models, n))
 
 
 def random_consensus(n_models: int, n_classes: int, n: int, seed: int = 0) -> np.ndarray:
     """(n,) consensus of ``n_models`` classifiers that pick labels uniformly at random (Fig. 5a)."""
-    return metrics.consensus(random_predictions(n_models, n_classes, n, seed), n_classes)
-
-
-def independent_twin(record: Record, seed: int = 0) -> Record:
-    """``record`` with every split's predictions replaced by those of matched-independent models
-    (:func:`curves.independent_preds`), member for member: a bootstrap draw of the record's
-    networks then draws each network's independent twin with it (Fig. 1c, 3b baseline)."""
-    splits = [k.removeprefix("preds/") for k in record.arrays if k.startswith("preds/")]
-    return replace(record, arrays={**record.arrays, **{f"preds/{s}": independent_preds(record, s, seed) for s in splits}})
+    preds = np.random.default_rng(seed).integers(0, n_classes, (n_models, n))
+    return metrics.consensus(preds, n_classes)
 
 
 def renamed(record: Record, **splits: str) -> Record:
