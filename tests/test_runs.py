@@ -113,3 +113,49 @@ def test_consensus_by_epoch_and_random_baseline():
     # three uniform voters over 10 labels: all differ w.p. 0.72 (consensus 1/3), all agree w.p. 0.01
     assert np.mean(rand == 1 / 3) == pytest.approx(0.72, abs=0.02)
     assert np.mean(rand == 1) == pytest.approx(0.01, abs=0.005)
+
+
+GROWN = {
+    "mlp": TrainConfig("mlp", 2, 2, arch_options=(("depth", 2), ("hidden", 16)), batch_size=50, keep_weights=True),
+    "conv net with dropout": TrainConfig("small_stvgg", 2, 1, width=0.125, batch_size=50, keep_logits=True),
+}
+
+
+@pytest.mark.parametrize("family", list(GROWN))
+def test_an_ensemble_grows_by_training_only_its_missing_members(family, tmp_path, capsys):
+    """2 stored networks grown to 3 train one network and equal a fresh 3-network run; asking for
+    1 then reads the first of them (90:10 masks, whose rows depend only on the seed and the row)."""
+    from dataclasses import replace
+
+    from replicate.store import Store
+
+    data_spec = runs.DataSpec(n_train=200, n_test=100, split="holdout")
+    two = runs.EnsembleSpec(data_spec, GROWN[family])
+    three = runs.EnsembleSpec(data_spec, replace(GROWN[family], n_models=3))
+    store = Store(tmp_path / "store")
+    runs.ensemble(two, store, progress=False)
+    capsys.readouterr()
+    grown = runs.ensemble(three, store, progress=False)
+    assert "growing 2 stored networks to 3: training members 2..2" in capsys.readouterr().out
+    assert grown.meta["grown_from"] == 2
+    fresh = runs.ensemble(three, Store(tmp_path / "fresh"), progress=False)
+    assert sorted(grown.arrays) == sorted(fresh.arrays)
+    for name, value in fresh.arrays.items():
+        assert np.array_equal(grown.arrays[name], value), name
+    one = runs.ensemble(replace(three, train=replace(three.train, n_models=1)), store, progress=False)
+    assert "the first 1 of 2 stored networks" in capsys.readouterr().out
+    assert np.array_equal(one.arrays["preds/test"], fresh.arrays["preds/test"][:1])
+
+
+def test_partition_splits_do_not_grow(tmp_path, capsys):
+    from dataclasses import replace
+
+    from replicate.store import Store
+
+    cfg = GROWN["mlp"]
+    spec = runs.EnsembleSpec(runs.DataSpec(n_train=200, n_test=100, split="partition"), cfg)
+    store = Store(tmp_path)
+    runs.ensemble(spec, store, progress=False)
+    capsys.readouterr()
+    grown = runs.ensemble(replace(spec, train=replace(cfg, n_models=3)), store, progress=False)
+    assert "growing" not in capsys.readouterr().out and grown.meta["grown_from"] == 0

@@ -7,15 +7,16 @@ resumes from its last completed epoch.
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
 from . import data, imagestats, models, provenance
-from .store import Store
+from .store import Store, say
 from .store import key as store_key
 from .train import State, TrainConfig, resolve_engine, train_ensemble
 
@@ -198,27 +199,78 @@ def _state(ck: dict) -> State:
 
 
 def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None = None, progress: bool | None = None) -> Record:
-    """The trained ensemble of ``spec``: read from the store, or trained (resuming a killed run)."""
+    """The trained ensemble of ``spec``: read from the store, or trained (resuming a killed run).
+
+    Members are independent of each other (shard-invariant training), so a stored ensemble of the
+    same spec with more members gives the first ``n_models`` of it for free, and one with fewer is
+    grown: only the missing members train. Not for partition splits, whose masks depend on the
+    number of members."""
     store = store or Store()
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     k = spec.key(dev)
-    return Record(spec, k, *store.cached("ensemble", k, lambda: _train(spec, k, store, dev, progress)))
+
+    def compute() -> tuple[dict[str, np.ndarray], dict]:
+        stored = _relatives(spec, store, dev) if spec.data.split != "partition" else {}
+        n = spec.train.n_models
+        for m in sorted(stored, key=lambda m: (m < n, abs(m - n))):  # the smallest larger one first, else the largest smaller
+            hit = store.load("ensemble", stored[m])
+            if hit is not None and m > n:
+                say(f"ensemble: the first {n} of {m} stored networks")
+                return {a: v[:n] if per_member(a) else v for a, v in hit[0].items()}, {**hit[1], "spec": asdict(spec), "key": k}
+            if hit is not None:
+                return _train(spec, k, store, dev, progress, grow=(m, hit[0]))
+        return _train(spec, k, store, dev, progress)
+
+    return Record(spec, k, *store.cached("ensemble", k, compute))
 
 
-def _train(spec: EnsembleSpec, k: str, store: Store, dev: torch.device, progress: bool | None) -> tuple[dict[str, np.ndarray], dict]:
-    """Train the ensemble of ``spec`` (resuming from its checkpoint): its arrays and metadata."""
+def per_member(name: str) -> bool:
+    """Whether the ensemble array ``name`` has one row per member (masks, losses, predictions,
+    logits, weights) rather than one per example or none."""
+    return name in ("masks", "loss") or name.split("/")[0] in ("preds", "step_preds", "logits", "weights")
+
+
+def _relatives(spec: EnsembleSpec, store: Store, dev: torch.device) -> dict[int, str]:
+    """{n_models: key} of the stored ensembles that differ from ``spec`` only in their number of members."""
+    out = {}
+    for meta_file in (store.root / "ensemble").glob("*/meta.json"):
+        try:
+            n = int(json.loads(meta_file.read_text())["spec"]["train"]["n_models"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if n != spec.train.n_models and meta_file.parent.name == _with_members(spec, n).key(dev):
+            out[n] = meta_file.parent.name
+    return out
+
+
+def _with_members(spec: EnsembleSpec, n: int) -> EnsembleSpec:
+    return replace(spec, train=replace(spec.train, n_models=n))
+
+
+def _train(
+    spec: EnsembleSpec, k: str, store: Store, dev: torch.device, progress: bool | None, grow: tuple[int, dict] = (0, {})
+) -> tuple[dict[str, np.ndarray], dict]:
+    """Train the ensemble of ``spec`` (resuming from its checkpoint): its arrays and metadata.
+    ``grow`` = (m, the arrays of a stored m-member ensemble of the same spec): train members m..
+    only and put them after the stored ones."""
     store.check_writable()
     train, test, masks = views(spec.data, spec.train.n_models)
     evals = {"train": train} if spec.data.eval_train else {}
     evals |= {"test": test, **ood_sets(spec.data, test)}
+    first, stored = grow
+    members = range(first, spec.train.n_models)
+    if first:
+        say(f"ensemble: growing {first} stored networks to {spec.train.n_models}: training members {first}..{spec.train.n_models - 1}")
     ck = store.load_checkpoint("ensemble", k)
+    if ck is not None and ck.get("members", 0) != first:
+        ck = None  # a checkpoint of another set of members
     state = _state(ck) if ck is not None else None
     spent = state.extra["seconds"] if state else 0.0
     start = time.perf_counter()
 
     def checkpoint(st: State) -> None:
         st.extra["seconds"] = spent + time.perf_counter() - start
-        store.save_checkpoint("ensemble", k, _checkpoint(st))
+        store.save_checkpoint("ensemble", k, {**_checkpoint(st), "members": first})
 
     state = train_ensemble(
         spec.train,
@@ -231,6 +283,7 @@ def _train(spec: EnsembleSpec, k: str, store: Store, dev: torch.device, progress
         state=state,
         on_epoch=checkpoint,
         progress=progress,
+        members=members,
     )
     meta = {
         "spec": asdict(spec),
@@ -240,9 +293,13 @@ def _train(spec: EnsembleSpec, k: str, store: Store, dev: torch.device, progress
         "device": str(dev),
         "train_seconds": round(spent + time.perf_counter() - start, 2),
         "resumed_from_epoch": ck["epoch"] if ck else 0,
+        "grown_from": first,
         **provenance.info(),
     }
-    return _arrays(train, evals, masks, state, spec.train.keep_weights), meta
+    arrays = _arrays(train, evals, masks[first:], state, spec.train.keep_weights)
+    if first:
+        arrays = {a: np.concatenate([stored[a], v]) if per_member(a) else v for a, v in arrays.items()}
+    return arrays, meta
 
 
 # --- Image statistics of a whole data set, kept in the run store ---

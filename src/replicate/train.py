@@ -178,16 +178,21 @@ class _Members:
         """On a CPU, step the loop engine's members on one thread per core, each of them
         single-threaded: small convolutions scale better across members than within one
         (``replicate bench train``; evaluation passes, on large batches, do not, so they stay
-        outside). Results do not depend on the number of workers."""
-        workers = min(torch.get_num_threads(), self.n) if self.engine == "loop" and self.device.type == "cpu" else 1
-        if workers < 2:
+        outside). A member always steps single-threaded, even alone, since the number of threads
+        changes how sums are split and so the last bits of its weights: results depend neither on
+        the number of workers nor on the members beside it."""
+        if self.engine != "loop" or self.device.type != "cpu":
             yield
             return
+        workers = min(torch.get_num_threads(), self.n)
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            with ThreadPoolExecutor(workers) as self.pool:
+            if workers < 2:
                 yield
+            else:
+                with ThreadPoolExecutor(workers) as self.pool:
+                    yield
         finally:
             self.pool = None
             torch.set_num_threads(threads)
