@@ -17,3 +17,12 @@ def test_forward_flops_of_a_known_mlp():
 
     cfg = TrainConfig("mlp", 1, 1, arch_options=(("depth", 2), ("hidden", 256)))
     assert bench_train.forward_flops(cfg, (1, 28, 28), 10) == 2 * (784 * 256 + 256 * 256 + 256 * 10)
+
+
+def test_bench_rerun_grows_an_identical_ensemble_and_prints_its_line(capsys):
+    from replicate.bench import rerun
+
+    res = rerun.main(quick=True)
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert re.fullmatch(r"bench rerun: grow_speedup=[\d.]+", last)
+    assert res["identical"]

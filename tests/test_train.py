@@ -205,3 +205,16 @@ def test_members_must_be_indices_of_the_ensemble():
     x, y = blobs(40)
     with pytest.raises(ValueError, match=r"members=\[2, 2\] must be distinct indices in 0..2"):
         train_ensemble(TrainConfig(n_models=3, epochs=1, **MLP), x, y, {}, progress=False, members=[2, 2])
+
+
+def test_inside_a_kernel_each_epoch_is_one_line_on_the_terminal_and_none_in_the_notebook(monkeypatch, capfd):
+    import io
+    import sys
+
+    notebook = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", notebook)  # as in a kernel: sys.stderr is the notebook's stream
+    x, y = blobs(100)
+    train_ensemble(TrainConfig(n_models=2, epochs=2, **MLP), x, y, {"test": x[:10]})
+    lines = [line for line in capfd.readouterr().err.splitlines() if "training" in line]
+    assert [line.split(",")[0] for line in lines] == ["  training 2 x mlp (batched): epoch 1/2", "  training 2 x mlp (batched): epoch 2/2"]
+    assert "epoch" not in notebook.getvalue()

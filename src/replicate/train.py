@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from torch.func import functional_call, stack_module_state, vmap
 from tqdm import tqdm
 
 from . import models
+from .progress import terminal
 
 ENGINES = ("auto", "loop", "batched")
 SCHEDULES = ("constant", "hacohen", "step", "cosine")
@@ -453,17 +455,19 @@ def train_ensemble(
 
     steps_per_epoch = len(batches(masks, cfg.batch_size, cfg.seed, 0, ids, largest)[0])
     eval_at = {s: j for j, s in enumerate(cfg.eval_steps)}
+    desc = (
+        f"{cfg.n_models} x {cfg.arch} ({engine})" if len(ids) == cfg.n_models else f"{len(ids)} of {cfg.n_models} x {cfg.arch} ({engine})"
+    )
     bar = tqdm(
         range(state.epoch, cfg.epochs),
         initial=state.epoch,
         total=cfg.epochs,
         disable=None if progress is None else not progress,
-        desc=f"{cfg.n_models} x {cfg.arch} ({engine})"
-        if len(ids) == cfg.n_models
-        else f"{len(ids)} of {cfg.n_models} x {cfg.arch} ({engine})",
+        desc=desc,
         unit="epoch",
         leave=False,
     )
+    started = time.perf_counter()
     for epoch in bar:
         members.reseed(cfg.seed, epoch)
         idx, w = batches(masks, cfg.batch_size, cfg.seed, epoch, ids, largest)
@@ -492,6 +496,11 @@ def train_ensemble(
         for k, v in predict().items():
             state.preds[k][:, epoch + 1] = v
         state.epoch = epoch + 1
+        if progress is not False:
+            terminal(
+                f"  training {desc}: epoch {epoch + 1}/{cfg.epochs}, mean loss {np.nanmean(state.loss[:, epoch]):.3f}, "
+                f"{time.perf_counter() - started:.0f} s"
+            )
         state.params, state.buffers = members.state()
         state.momentum = _momentum_state(opt, members)
         if on_epoch is not None:
