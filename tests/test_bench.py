@@ -26,3 +26,12 @@ def test_bench_rerun_grows_an_identical_ensemble_and_prints_its_line(capsys):
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert re.fullmatch(r"bench rerun: grow_speedup=[\d.]+", last)
     assert res["identical"]
+
+
+def test_bench_scale_trains_identical_ensembles_on_one_and_two_workers(capsys):
+    from replicate.bench import scale
+
+    res = scale.main(quick=True)
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert re.fullmatch(r"bench scale: two_worker_speedup=[\d.]+", last)
+    assert res["identical"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -50,7 +51,18 @@ def _parser() -> argparse.ArgumentParser:
         help="start from this scale's parameter file (default: the notebook's laptop values)",
     )
 
+    run.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="train ensembles on this Ray cluster (an address, 'auto', or 'local'); the run store must be on a path every node sees",
+    )
+
     book = sub.add_parser("book", help="execute every notebook whose inputs changed, then build the HTML into _build/html")
+    book.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="train ensembles on this Ray cluster (an address, 'auto', or 'local'); the run store must be on a path every node sees",
+    )
     book.add_argument("--force", action="store_true", help="execute every notebook, changed or not")
     book.add_argument("--no-build", action="store_true", help="execute notebooks and write the scorecard, but skip the HTML build")
     book.add_argument("--defaults", action="store_true", help="return every page run with other parameters to its laptop defaults")
@@ -105,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _command(args: argparse.Namespace) -> int:
+    if getattr(args, "cluster", None):
+        from .cluster import ENV
+
+        os.environ[ENV] = args.cluster  # the kernels papermill starts inherit it
     if args.command == "run":
         from .book import pipeline
 

@@ -250,19 +250,50 @@ def _with_members(spec: EnsembleSpec, n: int) -> EnsembleSpec:
 def _train(
     spec: EnsembleSpec, k: str, store: Store, dev: torch.device, progress: bool | None, grow: tuple[int, dict] = (0, {})
 ) -> tuple[dict[str, np.ndarray], dict]:
-    """Train the ensemble of ``spec`` (resuming from its checkpoint): its arrays and metadata.
-    ``grow`` = (m, the arrays of a stored m-member ensemble of the same spec): train members m..
-    only and put them after the stored ones."""
+    """Train the ensemble of ``spec``: its arrays and metadata. ``grow`` = (m, the arrays of a stored
+    m-member ensemble of the same spec): train members m.. only and put them after the stored
+    ones. With a cluster (:mod:`.cluster`), the members train in shards on its workers."""
+    from . import cluster
+
     store.check_writable()
-    train, test, masks = views(spec.data, spec.train.n_models)
+    first, stored = grow
+    n = spec.train.n_models
+    if first:
+        say(f"ensemble: growing {first} stored networks to {n}: training members {first}..{n - 1}")
+    if cluster.address():
+        parts = cluster.train(spec, range(first, n), store.root, dev)
+    else:
+        parts = [train_members(spec, range(first, n), store, dev, progress)]
+    arrays = {
+        a: np.concatenate([*([stored[a]] if first else []), *(p[a] for p, _ in parts)]) if per_member(a) else v
+        for a, v in parts[0][0].items()
+    }
+    meta = {
+        **parts[0][1],
+        "spec": asdict(spec),
+        "key": k,
+        "train_seconds": round(sum(m["train_seconds"] for _, m in parts), 2),
+        "resumed_from_epoch": max(m["resumed_from_epoch"] for _, m in parts),
+        "shards": [m["members"] for _, m in parts],
+        "grown_from": first,
+    }
+    return arrays, meta
+
+
+def train_members(
+    spec: EnsembleSpec, members: range, store: Store, dev: torch.device, progress: bool | None = None
+) -> tuple[dict[str, np.ndarray], dict]:
+    """Train the members ``members`` of the ensemble of ``spec`` (a shard, or all of them), resuming
+    from their checkpoint: the arrays of those members and the metadata of their training. Each
+    member equals itself trained beside all the others (shard-invariant training)."""
+    k = spec.key(dev)
+    n = spec.train.n_models
+    ck_key = k if members == range(n) else f"{k}.members-{members.start}-{members.stop}"
+    train, test, masks = views(spec.data, n)
     evals = {"train": train} if spec.data.eval_train else {}
     evals |= {"test": test, **ood_sets(spec.data, test)}
-    first, stored = grow
-    members = range(first, spec.train.n_models)
-    if first:
-        say(f"ensemble: growing {first} stored networks to {spec.train.n_models}: training members {first}..{spec.train.n_models - 1}")
-    ck = store.load_checkpoint("ensemble", k)
-    if ck is not None and ck.get("members", 0) != first:
+    ck = store.load_checkpoint("ensemble", ck_key)
+    if ck is not None and ck.get("members", 0) != members.start:
         ck = None  # a checkpoint of another set of members
     state = _state(ck) if ck is not None else None
     spent = state.extra["seconds"] if state else 0.0
@@ -270,7 +301,7 @@ def _train(
 
     def checkpoint(st: State) -> None:
         st.extra["seconds"] = spent + time.perf_counter() - start
-        store.save_checkpoint("ensemble", k, {**_checkpoint(st), "members": first})
+        store.save_checkpoint("ensemble", ck_key, {**_checkpoint(st), "members": members.start})
 
     state = train_ensemble(
         spec.train,
@@ -286,20 +317,15 @@ def _train(
         members=members,
     )
     meta = {
-        "spec": asdict(spec),
-        "key": k,
         "n_classes": train.n_classes,
         "engine": state.extra["engine"],
         "device": str(dev),
+        "members": [members.start, members.stop],
         "train_seconds": round(spent + time.perf_counter() - start, 2),
         "resumed_from_epoch": ck["epoch"] if ck else 0,
-        "grown_from": first,
         **provenance.info(),
     }
-    arrays = _arrays(train, evals, masks[first:], state, spec.train.keep_weights)
-    if first:
-        arrays = {a: np.concatenate([stored[a], v]) if per_member(a) else v for a, v in arrays.items()}
-    return arrays, meta
+    return _arrays(train, evals, masks[members.start : members.stop], state, spec.train.keep_weights), meta
 
 
 # --- Image statistics of a whole data set, kept in the run store ---

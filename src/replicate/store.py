@@ -138,7 +138,8 @@ class Store:
             if not final.exists():
                 raise
             shutil.rmtree(tmp)  # another run of the same spec landed first: same key, same content
-        shutil.rmtree(self._partial(kind, key), ignore_errors=True)
+        for partial in [self._partial(kind, key), *final.parent.glob(f"{key}.*.partial")]:  # its own and its shards' checkpoints
+            shutil.rmtree(partial, ignore_errors=True)
         return final
 
     def _partial(self, kind: str, key: str) -> Path:
