@@ -64,12 +64,12 @@ def test_drawn_probes_keep_only_the_splits_asked_for():
     assert d.masks.shape == (3, 4)  # the pool's examples are not this draw's business
 
 
-def test_drawn_values_and_drawn_record():
+def test_drawn_values_and_a_drawn_record():
     values = np.arange(12).reshape(3, 4)
     dr = draw([1, 1, 2], train=[3, 3, 0, 1])
     assert difficulty.drawn_values(values, dr, "a", "train").tolist() == [[7, 7, 4, 5], [7, 7, 4, 5], [11, 11, 8, 9]]
     assert difficulty.drawn_values(values, dr, "a", "other").tolist() == [[4, 5, 6, 7], [4, 5, 6, 7], [8, 9, 10, 11]]
-    r = difficulty.drawn_record(record3(), dr, "a")
+    r = dr.record("a", record3())  # each drawn member keeps its own 90:10 split of the drawn points
     assert r.masks.tolist() == [[1, 1, 0, 1], [1, 1, 0, 1], [1, 1, 1, 0]]
     assert r.labels("train").tolist() == [3, 3, 0, 1] and r.arrays["relabelled"].tolist() == [1, 1, 0, 0]
     assert not any(k.startswith("weights/") for k in r.arrays)

@@ -136,10 +136,11 @@ def test_the_interval_covers_a_known_mean_at_about_its_nominal_rate():
     assert 0.89 <= covered / 300 <= 0.99
 
 
-def test_resampled_networks_agree_with_themselves_and_the_interval_is_moved_onto_the_point():
+def test_resampled_networks_agree_with_themselves_and_the_interval_also_covers_itself_moved_onto_the_point():
     """Ten simulated networks that each get an example right with its own fixed chance: on draws
     with repeated networks the bimodality of consistency falls below the point estimate; the
-    interval, moved onto the point, still covers the statistic's mean over fresh ensembles."""
+    interval, widened to cover itself moved onto the point, still covers the statistic's mean over
+    fresh ensembles."""
     rng = np.random.default_rng(0)
     chance = rng.beta(0.5, 0.3, 1000)
     expected = np.mean([metrics.bimodality((rng.random((10, 1000)) < chance).mean(0)) for _ in range(300)])
@@ -154,6 +155,13 @@ def test_resampled_networks_agree_with_themselves_and_the_interval_is_moved_onto
         assert lo < point < hi
         covered += lo <= expected <= hi
     assert covered >= 18
+
+
+def test_the_interval_is_the_hull_of_the_percentile_interval_and_its_move_onto_the_point():
+    draws = np.linspace(0.0, 1.0, 201)  # percentile interval [0.025, 0.975], median 0.5
+    assert bootstrap.interval(0.5, draws) == pytest.approx((0.025, 0.975))
+    assert bootstrap.interval(0.9, draws) == pytest.approx((0.025, 1.375))  # the point high in its draws
+    assert bootstrap.interval(0.1, draws) == pytest.approx((-0.375, 0.975))
 
 
 def test_draws_are_seeded_and_resample_only_their_unit():
@@ -171,12 +179,16 @@ def test_draws_are_seeded_and_resample_only_their_unit():
 def test_a_draw_sees_a_record_through_its_members_and_examples():
     run = FakeRun(n_models=3, n=10)
     run.arrays["preds/train"] = np.arange(3 * 2 * 10).reshape(3, 2, 10)
+    run.arrays["masks"] = np.arange(30).reshape(3, 10) % 3 == 0
+    run.arrays["weights/fc"] = np.zeros((3, 4))
     f = bootstrap.frame({"run": run})
     assert (f.networks, f.examples) == ({"run": 3}, {"train": 10})
     d = bootstrap.Draw({"run": np.array([2, 2])}, {"train": np.array([9, 0])})
     seen = d.record("run", run)
     assert seen.arrays["preds/train"].tolist() == [[[49, 40], [59, 50]]] * 2
-    assert seen.arrays["labels/train"].tolist() == [9, 0] and seen.arrays["masks"].shape == (2, 10)
+    assert seen.arrays["labels/train"].tolist() == [9, 0] and seen.arrays["masks"].shape == (2, 2)  # members x drawn examples
+    assert seen.arrays["masks"].tolist() == [[False, False], [False, False]]  # member 2: examples 9 and 0 are 29 and 20
+    assert "weights/fc" not in seen.arrays
     assert bootstrap.identity(f).record("run", run) is run
     with pytest.raises(ValueError, match="has 4 train examples"):
         bootstrap.frame({"run": run, "other": FakeRun(n=4)})

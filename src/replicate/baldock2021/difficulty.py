@@ -217,18 +217,6 @@ def on_split(record: Record, split: str) -> Record:
     return replace(record, arrays=keep)
 
 
-def drawn_record(record: Record, draw: Draw, name: str) -> Record:
-    """``draw.record(name, record)`` without its weights, whose training masks follow the drawn
-    training examples too, so each drawn member keeps its own 90:10 split of the drawn points."""
-    if draw.whole:
-        return record
-    masks = record.masks[draw.networks.get(name, slice(None))]
-    if "train" in draw.examples:
-        masks = masks[:, draw.examples["train"]]
-    view = draw.record(name, replace(record, arrays={k: v for k, v in record.arrays.items() if not k.startswith("weights/")}))
-    return replace(view, arrays={**view.arrays, "masks": masks})
-
-
 def parity_kept(draw: Draw) -> Draw:
     """``draw`` with every ensemble's members redrawn so that even positions hold even members and
     odd positions odd ones, and the two halves of :func:`halves` stay disjoint: position i takes
