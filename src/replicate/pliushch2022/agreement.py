@@ -73,7 +73,8 @@ def spread_ratio(repeats: dict[str, np.ndarray], epochs: np.ndarray) -> float:
     e = np.asarray(epochs, dtype=np.int64)
     std = repeats["tpa"].std(0)
     gap = (repeats["tpa"] - repeats["lower_bound"]).mean(0)
-    return float(np.nanmax(std[e]) / np.nanmean(gap[e]))
+    with np.errstate(divide="ignore", invalid="ignore"):  # no gap: the ratio is undefined (nan) or infinite
+        return float(np.nanmax(std[e]) / np.nanmean(gap[e]))
 
 
 def agreed(correct: np.ndarray) -> np.ndarray:
