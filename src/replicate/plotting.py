@@ -19,7 +19,7 @@ COLORS = {
 
 def style() -> None:
     """The book's plotting style."""
-    sns.set_theme(context="notebook", style="whitegrid", font_scale=0.9)
+    sns.set_theme(context="notebook", style="whitegrid", font_scale=1.0)
     plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold"})
 
 
@@ -37,7 +37,7 @@ def bimodality_curves(epochs: np.ndarray, curves: dict[str, np.ndarray], accurac
             ax.plot(epochs, acc.mean(0), marker="o", ms=3, color=COLORS[split], label=split)
             ax.fill_between(epochs, acc.min(0), acc.max(0), color=COLORS[split], alpha=0.2)
         ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy (mean, min-max over models)", ylim=(0, 1))
-        ax.legend(fontsize=8, frameon=False)
+        ax.legend(fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -47,4 +47,4 @@ def epoch_lines(ax: plt.Axes, epochs: np.ndarray, curves: dict[str, np.ndarray])
     for label, y in curves.items():
         colour = next((c for name, c in COLORS.items() if name in label), "C0")
         ax.plot(epochs, y, marker="o", ms=3, color=colour, ls="--" if "independent" in label else "-", label=label)
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=9, frameon=False)

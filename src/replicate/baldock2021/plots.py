@@ -43,7 +43,7 @@ def depth_distributions(
         ax.set(title=title, xlabel="prediction depth", ylabel="probability")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_yscale("log")
-        ax.legend(fontsize=8, frameon=False)
+        ax.legend(fontsize=9, frameon=False)
     if suptitle:
         fig.suptitle(suptitle, x=0.01, ha="left")
     fig.tight_layout()
@@ -76,11 +76,11 @@ def hist2d_panels(
         for i, (label, (lx, ly)) in enumerate((p.get("lines") or {}).items()):
             ax.plot(lx, ly, color=f"C{i + 1}", marker="o", ms=3, lw=1.5, label=label)
         if p.get("lines"):
-            ax.legend(fontsize=7, frameon=True, loc=p.get("legend_loc", "lower left"))
+            ax.legend(fontsize=9, frameon=True, loc=p.get("legend_loc", "lower left"))
         ax.set(xlabel=p["xlabel"], ylabel=p["ylabel"], xlim=(p["xbins"][0], p["xbins"][-1]), ylim=(p["ybins"][0], p["ybins"][-1]))
         ax.set_title(f"{title}\n", fontsize=10)
         note = ", ".join(filter(None, [p.get("note"), f"n = {int(ok.sum())}"]))
-        ax.text(0.5, 1.01, note, transform=ax.transAxes, ha="center", va="bottom", fontsize=8)
+        ax.text(0.5, 1.01, note, transform=ax.transAxes, ha="center", va="bottom", fontsize=9)
         ax.grid(False)
     if suptitle:
         fig.suptitle(suptitle, x=0.01, ha="left")
@@ -108,7 +108,7 @@ def depth_markers(
         ax.set(title=title, xlabel="prediction depth", ylabel=ylabel[title])
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if len(series) > 1:
-            ax.legend(fontsize=8, frameon=False, markerscale=0.4)
+            ax.legend(fontsize=9, frameon=False, markerscale=0.4)
     if suptitle:
         fig.suptitle(suptitle, x=0.01, ha="left")
     fig.tight_layout()
@@ -163,10 +163,10 @@ def image_rows(
                 img = np.asarray(imgs[c]).transpose(1, 2, 0)
                 ax.imshow(img.squeeze(-1) if img.shape[-1] == 1 else img, cmap="gray", vmin=0, vmax=255)
                 if titles is not None and c < len(titles.get(name, [])):
-                    ax.set_title(titles[name][c], fontsize=7, pad=2, fontweight="normal")
+                    ax.set_title(titles[name][c], fontsize=9, pad=2, fontweight="normal")
             else:
                 ax.set_axis_off()
-        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
     if suptitle:
         fig.suptitle(suptitle, x=0.01, ha="left")
     fig.tight_layout(h_pad=0.4, w_pad=0.2)
@@ -217,7 +217,7 @@ def band(ax, x, values, color=None, label=None, linestyle="-", marker=None, alph
 
 def _layer_axis(ax, layers, xlabel="probe (input ... softmax)") -> None:
     ax.set_xticks(range(len(layers)))
-    ax.set_xticklabels(layers, rotation=90, fontsize=7)
+    ax.set_xticklabels(layers, rotation=90, fontsize=9)
     ax.set_xlabel(xlabel)
 
 
@@ -225,7 +225,7 @@ def _finish(fig, ax, layers, ylabel: str, title: str | None):
     """A one-axis per-layer figure's layer ticks, y label, legend beside the axis and title."""
     _layer_axis(ax, layers)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
     if title:
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
@@ -261,7 +261,7 @@ def learning_order(by_depth, training, inference, epochs, layers, title=None, de
     axes[2].set_title("inference learning curve", fontsize=9)
     for ax in axes[1:]:
         ax.set_ylim(-0.02, 1.02)
-    axes[2].legend(fontsize=7, loc="best")
+    axes[2].legend(fontsize=9, loc="best")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -297,7 +297,7 @@ def depth_vs_margin(ax, depth, margin, r=None, rho=None, xlabel="mean prediction
     ax.set_ylabel(f"log10 {ylabel}")
     parts = [f"r = {r:.2f}" if r is not None else "", f"Spearman {rho:.2f}" if rho is not None else ""]
     ax.set_title(", ".join(p for p in parts if p), fontsize=9)
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=9, loc="upper right")
 
 
 def probe_accuracy_by_config(curves, layers, title=None, colors=None, chance=None):
@@ -317,7 +317,7 @@ def probe_accuracy_by_config(curves, layers, title=None, colors=None, chance=Non
         _layer_axis(ax, layers)
         ax.set_title(f"{split} split", fontsize=10)
     axes[0, 0].set_ylabel("k-NN probe accuracy")
-    axes[0, 0].legend(fontsize=7, loc="best")
+    axes[0, 0].legend(fontsize=9, loc="best")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -339,7 +339,7 @@ def difficulty_forms(confidence, accuracy, layers, title=None):
         ax.set_title(f"{which} class", fontsize=10)
         ax.set_ylim(-0.02, 1.02)
     axes[0].set_ylabel("confidence (solid), accuracy (dotted)")
-    axes[0].legend(fontsize=8, loc="best")
+    axes[0].legend(fontsize=9, loc="best")
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -36,7 +36,7 @@ def consistency_histograms(
             if baseline is not None:
                 ax.hist(baseline[split][c], bins=edges, weights=w, histtype="step", color=COLORS["independent"], lw=1.4, ls="--")
             note = f"B={metrics.bimodality(values):.2f}" if score == "consistency" else f"mean={values.mean():.2f}"
-            ax.text(0.5, 0.97, note, transform=ax.transAxes, ha="center", va="top", fontsize=8)
+            ax.text(0.5, 0.97, note, transform=ax.transAxes, ha="center", va="top", fontsize=9)
             ax.set_ylim(0, 1)
             ax.set_xticks([0, 0.5, 1])
             if r == 0:
@@ -49,7 +49,7 @@ def consistency_histograms(
                 ax.set_xlabel(score)
     if baseline is not None:
         handle = plt.Line2D([], [], color=COLORS["independent"], ls="--", lw=1.4)
-        fig.legend([handle], [baseline_label], loc="upper right", fontsize=8, frameon=False)
+        fig.legend([handle], [baseline_label], loc="upper right", fontsize=9, frameon=False)
     if suptitle:
         fig.suptitle(suptitle, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / height))
@@ -87,7 +87,7 @@ def class_coloured_histograms(
         ax.set(title=f"epoch {e}", xlabel="consistency", xticks=[0, 0.5, 1], ylim=(0, 1))
     axes[0, 0].set_ylabel("fraction of examples")
     handles = [plt.Rectangle((0, 0), 1, 1, color=palette[c]) for c in range(len(class_names))]
-    fig.legend(handles, class_names, loc="upper center", ncol=min(len(class_names), 10), fontsize=8, frameon=False)
+    fig.legend(handles, class_names, loc="upper center", ncol=min(len(class_names), 10), fontsize=9, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.88))
     return fig
 
@@ -103,7 +103,7 @@ def trajectories(epochs: np.ndarray, curves: dict[str, np.ndarray], images: dict
     for (name, y), colour in zip(curves.items(), palette):
         ax.plot(epochs, y, marker="o", ms=3, color=colour, label=name)
     ax.set(xlabel="epoch", ylabel="consistency", ylim=(-0.03, 1.03), title="consistency of individual training images")
-    ax.legend(fontsize=8, frameon=False, loc="center right")
+    ax.legend(fontsize=9, frameon=False, loc="center right")
     for row, (img, colour) in enumerate(zip((images or {}).values(), palette)):
         iax = fig.add_subplot(grid[row, 1])
         iax.imshow(img.transpose(1, 2, 0).squeeze(), cmap="gray")
@@ -123,7 +123,7 @@ def score_panels(values: dict[str, np.ndarray], n_models: int, score: str, title
         colour = next((c for key, c in COLORS.items() if key in name), "C0")
         ax.hist(v, bins=edges, weights=np.full(len(v), 1 / len(v)), color=colour, alpha=0.85)
         ax.set(title=name, xlabel=score, xticks=[0, 0.5, 1], ylim=(0, 1))
-        ax.text(0.5, 0.97, f"mean={v.mean():.2f}", transform=ax.transAxes, ha="center", va="top", fontsize=8)
+        ax.text(0.5, 0.97, f"mean={v.mean():.2f}", transform=ax.transAxes, ha="center", va="top", fontsize=9)
     axes[0, 0].set_ylabel("fraction of examples")
     if title:
         fig.suptitle(title, x=0.01, ha="left")
@@ -138,7 +138,7 @@ def matched_histograms(
     epoch pair (titled by ``titles``), one row per split; ``n_models`` counts both collections."""
     fig = consistency_histograms(panels, list(range(len(titles))), n_models, baseline=baseline, suptitle=suptitle)
     for ax, title in zip(fig.axes, titles):
-        ax.set_title(title, fontsize=8)
+        ax.set_title(title, fontsize=9)
     return fig
 
 
@@ -178,7 +178,7 @@ def easy_overlap_bars(
         ax.set(xlabel="epoch", title=f"{split}: easy examples (consistency > {threshold:g})")
     axes[0, 0].set_ylabel("number of examples")
     handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for _, colour in parts]
-    fig.legend(handles, [label for label, _ in parts], loc="upper center", ncol=3, fontsize=8, frameon=False)
+    fig.legend(handles, [label for label, _ in parts], loc="upper center", ncol=3, fontsize=9, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.92))
     return fig
 
@@ -191,7 +191,7 @@ def collection_curves(epochs: np.ndarray, curves: dict[str, dict[str, np.ndarray
         for split, y in by_split.items():
             ax.plot(epochs, y, marker="o", ms=3, ls=dash, color=COLORS.get(split, "C0"), label=f"{name}, {split}")
     ax.set(xlabel="epoch", ylabel=ylabel, title=title)
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -230,7 +230,7 @@ def bimodality_comparison(
         ax.axhline(0, color="k", lw=0.6)
         ax.set(xlabel="epoch", ylabel="kurtosis - skewness² - 1", title=f"bimodality of {split} consistency")
         ax.set_ylim(ylim or (min(0, ax.get_ylim()[0]), None))
-        ax.legend(fontsize=7, frameon=False)
+        ax.legend(fontsize=9, frameon=False)
     if accuracy:
         ax = axes[0, -1]
         epochs = curves[first][0]
@@ -239,7 +239,7 @@ def bimodality_comparison(
             ax.plot(epochs, acc.mean(0), marker="o", ms=3, color=colour, label=split)
             ax.fill_between(epochs, acc.min(0), acc.max(0), color=colour, alpha=0.2)
         ax.set(xlabel="epoch", ylabel="accuracy", title=f"{first}: accuracy (mean, min-max)", ylim=(0, 1))
-        ax.legend(fontsize=8, frameon=False)
+        ax.legend(fontsize=9, frameon=False)
     if title:
         fig.suptitle(title, x=0.01, ha="left")
     fig.tight_layout()
@@ -267,7 +267,7 @@ def group_accuracy_bars(
         ax.scatter(x, [overall[n] for n in names], marker="_", s=900, color="k", lw=1.6, zorder=3, label="all examples")
     ax.set_xticks(x, names, rotation=20, ha="right")
     ax.set(ylabel="accuracy", ylim=(0, 1.05), title=title)
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), markerscale=0.35)
+    ax.legend(fontsize=9, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), markerscale=0.35)
     fig.tight_layout()
     return fig
 
@@ -285,6 +285,6 @@ def boosting_curves(panels: dict[str, np.ndarray], groups: tuple[str, ...], over
             ax.plot(k, overall[name], color="k", ls="--", lw=1.1, label="all examples")
         ax.set(xscale="log", xlabel="number of weak learners k", title=name, ylim=(0, 1.02))
     axes[0, 0].set_ylabel("accuracy")
-    axes[0, 0].legend(fontsize=8, frameon=False, loc="lower right")
+    axes[0, 0].legend(fontsize=9, frameon=False, loc="lower right")
     fig.tight_layout()
     return fig

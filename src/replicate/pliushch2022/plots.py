@@ -41,7 +41,7 @@ def agreement_curves(
         ax.set_visible(False)
     axes[0, 0].set_ylabel("fraction")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=9, frameon=False)
     if suptitle:
         fig.suptitle(suptitle, fontweight="bold")
     fig.tight_layout(rect=(0, 0.07 if nrows == 1 else 0.04, 1, 1))
@@ -83,7 +83,7 @@ def class_fractions(epochs: np.ndarray, fractions: np.ndarray, class_names: list
     for k, name in enumerate(class_names):
         ax.plot(epochs, fractions[:, k], marker="o", ms=2.5, color=colours[k], label=name)
     ax.set(xlabel="epoch", ylabel="fraction agreed upon", ylim=(0, 1.02), title=title)
-    ax.legend(fontsize=7, frameon=False, ncol=2)
+    ax.legend(fontsize=9, frameon=False, ncol=2)
     fig.tight_layout()
     return fig
 
@@ -115,10 +115,10 @@ def image_maps(
             ax.imshow(maps[name], cmap="gray" if j == 0 else "magma", interpolation="nearest")
             value = values.get(title, {}).get(name)
             label = labels.get(name, name)
-            ax.set_title(label if value is None else f"{label}\n{value:.4g}", fontsize=8)
+            ax.set_title(label if value is None else f"{label}\n{value:.4g}", fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
-        axes[i, 0].set_ylabel(title, fontsize=8)
+        axes[i, 0].set_ylabel(title, fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -140,7 +140,7 @@ def repeat_bands(epochs: np.ndarray, repeats: dict[str, dict[str, np.ndarray]]) 
             ax.plot(epochs, mean, color=colour, ls=ls, label=label)
             ax.fill_between(epochs, mean - sd, mean + sd, color=colour, alpha=0.25, lw=0)
         ax.set(title=f"{split} ({r['tpa'].shape[0]} repeats)", xlabel="epoch", ylim=(0, 1.02))
-    axes[0, 0].legend(fontsize=8, frameon=False)
+    axes[0, 0].legend(fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -154,6 +154,6 @@ def pabak_curves(epochs: np.ndarray, curves: dict[str, dict[str, np.ndarray]], c
         ax.plot(epochs, c["tpa"], color=colours[split], ls="--", label=f"TPa {split}")
     ax.axhline(0, color="k", lw=0.6)
     ax.set(xlabel="epoch", ylim=(-1, 1.02), title="PABAK and true-positive agreement")
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
