@@ -159,3 +159,16 @@ def test_partition_splits_do_not_grow(tmp_path, capsys):
     capsys.readouterr()
     grown = runs.ensemble(replace(spec, train=replace(cfg, n_models=3)), store, progress=False)
     assert "growing" not in capsys.readouterr().out and grown.meta["grown_from"] == 0
+
+
+def test_more_epochs_retrain_and_say_why(tmp_path, capsys):
+    from dataclasses import replace
+
+    from replicate.store import Store
+
+    spec = runs.EnsembleSpec(runs.DataSpec(n_train=200, n_test=100), GROWN["mlp"])
+    store = Store(tmp_path)
+    runs.ensemble(spec, store, progress=False)
+    capsys.readouterr()
+    runs.ensemble(replace(spec, train=replace(spec.train, epochs=3)), store, progress=False)
+    assert "a stored run of this spec has 2 epochs; a run is not extended to 3" in capsys.readouterr().out

@@ -210,7 +210,7 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
     k = spec.key(dev)
 
     def compute() -> tuple[dict[str, np.ndarray], dict]:
-        stored = _relatives(spec, store, dev) if spec.data.split != "partition" else {}
+        stored = _relatives(spec, store, dev, "n_models") if spec.data.split != "partition" else {}
         n = spec.train.n_models
         for m in sorted(stored, key=lambda m: (m < n, abs(m - n))):  # the smallest larger one first, else the largest smaller
             hit = store.load("ensemble", stored[m])
@@ -219,6 +219,13 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
                 return {a: v[:n] if per_member(a) else v for a, v in hit[0].items()}, {**hit[1], "spec": asdict(spec), "key": k}
             if hit is not None:
                 return _train(spec, k, store, dev, progress, grow=(m, hit[0]))
+        other = sorted(_relatives(spec, store, dev, "epochs"))
+        if other:
+            say(
+                f"ensemble: a stored run of this spec has {', '.join(map(str, other))} epochs; a run is not extended to "
+                f"{spec.train.epochs} (its entry keeps no optimiser state, and the learning-rate schedule depends on the "
+                "number of epochs): training from scratch"
+            )
         return _train(spec, k, store, dev, progress)
 
     return Record(spec, k, *store.cached("ensemble", k, compute))
@@ -230,21 +237,18 @@ def per_member(name: str) -> bool:
     return name in ("masks", "loss") or name.split("/")[0] in ("preds", "step_preds", "logits", "weights")
 
 
-def _relatives(spec: EnsembleSpec, store: Store, dev: torch.device) -> dict[int, str]:
-    """{n_models: key} of the stored ensembles that differ from ``spec`` only in their number of members."""
+def _relatives(spec: EnsembleSpec, store: Store, dev: torch.device, field: str) -> dict[int, str]:
+    """{value: key} of the stored ensembles that differ from ``spec`` only in the training field
+    ``field`` (n_models or epochs)."""
     out = {}
     for meta_file in (store.root / "ensemble").glob("*/meta.json"):
         try:
-            n = int(json.loads(meta_file.read_text())["spec"]["train"]["n_models"])
+            v = int(json.loads(meta_file.read_text())["spec"]["train"][field])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if n != spec.train.n_models and meta_file.parent.name == _with_members(spec, n).key(dev):
-            out[n] = meta_file.parent.name
+        if v != getattr(spec.train, field) and meta_file.parent.name == replace(spec, train=replace(spec.train, **{field: v})).key(dev):
+            out[v] = meta_file.parent.name
     return out
-
-
-def _with_members(spec: EnsembleSpec, n: int) -> EnsembleSpec:
-    return replace(spec, train=replace(spec.train, n_models=n))
 
 
 def _train(
