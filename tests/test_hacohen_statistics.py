@@ -20,15 +20,23 @@ def record(preds, labels, split="test", n_classes=3, **more):
 def test_apart_renames_only_clashing_splits_and_together_names_them_back():
     run = record(np.zeros((2, 3, 4), int), np.zeros(4, int), train=(np.zeros((2, 3, 6), int), np.zeros(6, int)))
     natural = record(np.ones((3, 3, 5), int), np.ones(5, int), train=(np.ones((3, 3, 7), int), np.ones(7, int)))
+    run.arrays["relabelled"], natural.arrays["relabelled"] = np.zeros(6, bool), np.zeros(7, bool)
     apart = analysis.apart(run, natural)
     assert {k for k in apart["run"].arrays if k.startswith("preds/")} == {"preds/train", "preds/run test"}
     assert {k for k in apart["natural"].arrays if k.startswith("preds/")} == {"preds/test", "preds/natural train"}
+    assert "relabelled" in apart["run"].arrays and "relabelled/natural train" in apart["natural"].arrays
     frame = bootstrap.frame(apart)
     assert dict(frame.examples) == {"train": 6, "run test": 4, "test": 5, "natural train": 7}
     draw = bootstrap.Draw({"run": np.array([1, 1]), "natural": np.array([0, 2, 2])}, {k: np.arange(n) for k, n in frame.examples.items()})
     r, n = analysis.together(draw, apart)
     assert r.preds("test").shape == (2, 3, 4) and r.preds("train").shape == (2, 3, 6)
     assert n.preds("test").shape == (3, 3, 5) and n.preds("train").shape == (3, 3, 7)
+    assert set(n.arrays) == set(natural.arrays) and n.arrays["relabelled"].shape == (7,)
+    # a draw of examples too: each run's splits are drawn apart, the relabelled flags with their split
+    draw = next(bootstrap.draws(frame, "both"))
+    r, n = analysis.together(draw, apart)
+    np.testing.assert_array_equal(n.arrays["relabelled"], natural.arrays["relabelled"][draw.examples["natural train"]])
+    np.testing.assert_array_equal(r.labels("test"), run.labels("test")[draw.examples["run test"]])
 
 
 def test_bimodality_while_learning_takes_the_epochs_before_ninety_percent_of_the_rise():

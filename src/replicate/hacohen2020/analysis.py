@@ -21,11 +21,13 @@ def random_consensus(n_models: int, n_classes: int, n: int, seed: int = 0) -> np
 
 def renamed(record: Record, **splits: str) -> Record:
     """``record`` with the splits named as keys of ``splits`` renamed to their values (e.g.
-    ``train="natural train"``), so that two runs on different images keep apart in one bootstrap frame."""
+    ``train="natural train"``), so that two runs on different images keep apart in one bootstrap
+    frame; the relabelled flags, which belong to the training split, follow it."""
     arrays = {}
     for k, a in record.arrays.items():
-        head, _, split = k.partition("/")
-        arrays[f"{head}/{splits[split]}" if split in splits else k] = a
+        head, _, split = ("relabelled/train" if k == "relabelled" else k).partition("/")
+        key = f"{head}/{splits[split]}" if split in splits else k
+        arrays["relabelled" if key == "relabelled/train" else key] = a
     return replace(record, arrays=arrays)
 
 
