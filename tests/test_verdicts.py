@@ -282,3 +282,31 @@ def test_a_figure_summarises_its_verdicts_in_one_word():
     assert verdicts.summary(["not replicated", "inconclusive"]) == "not replicated"
     assert verdicts.summary(["inconclusive"]) == "inconclusive"
     assert verdicts.summary([]) == "no claims"
+
+
+def test_a_threshold_that_is_another_claims_statistic_is_drawn_with_it(tmp_path, monkeypatch):
+    """r_same > r_cross, both claims of one figure: the threshold of r_same is r_cross of the same draw."""
+    monkeypatch.setattr("IPython.display.publish_display_data", lambda data, metadata=None: None)
+    fig = verdicts.Figure(
+        "testpaper/t3",
+        "t",
+        (
+            verdicts.ClaimSpec("r_same", "s", test=verdicts.above("r_cross", "s"), unit="examples", learning=False),
+            verdicts.ClaimSpec("r_cross", "s", test=verdicts.above(0, "s"), unit="examples", learning=False),
+        ),
+    )
+    xs = np.random.default_rng(0).normal(0.5, 0.2, 200)
+    verdicts.report(
+        fig,
+        lambda d: {"r_same": xs[d.examples["x"]].mean() + 0.01, "r_cross": xs[d.examples["x"]].mean()},
+        examples={"x": 200},
+        root=tmp_path,
+    )
+    same = json.loads((tmp_path / "results/testpaper/t3/claims.json").read_text())["claims"][0]
+    assert same["verdict"] == "replicated" and same["threshold"] == pytest.approx(xs.mean())  # 0.01 above on every draw
+
+
+def test_the_chance_guard_skips_a_run_evaluated_on_no_labelled_split():
+    run = FakeRun()
+    run.arrays = {k: v for k, v in run.arrays.items() if not k.startswith("preds/")}
+    assert verdicts.degenerate([run], learning=True, needs=2) == ""

@@ -210,7 +210,8 @@ def degenerate(records: Sequence, learning: bool, needs: int) -> str:
     """Why the runs ``records`` (trained ensembles) cannot support a claim, or "": a non-finite
     loss or weight in any network, fewer than ``needs`` networks, or, when the claim presumes
     ``learning``, a network at chance (:data:`CHANCE_MARGIN`; on the training set where it was
-    evaluated, which is what a random-label run learns, else on the test set)."""
+    evaluated, which is what a random-label run learns, else on the test set, else on any split
+    evaluated with labels; a run with none is not checked for it)."""
     for r in records:
         a = r.arrays
         broken = sorted(
@@ -221,8 +222,10 @@ def degenerate(records: Sequence, learning: bool, needs: int) -> str:
         n = len(a["masks"])
         if n < needs:
             return f"run {r.key} has {n} network(s); the claim needs at least {needs}"
-        if learning:
-            split = "train" if "preds/train" in a else "test"
+        evaluated = [k.removeprefix("preds/") for k in a if k.startswith("preds/") and f"labels/{k.removeprefix('preds/')}" in a]
+        splits = [s for s in ("train", "test") if s in evaluated] or evaluated
+        if learning and splits:
+            split = splits[0]
             accuracy = (a[f"preds/{split}"][:, -1] == a[f"labels/{split}"]).mean(-1)
             chance = 1 / int(r.meta["n_classes"])
             if accuracy.min() < chance + CHANCE_MARGIN * (1 - chance):
@@ -404,7 +407,8 @@ def report(
         named = {c.test.threshold for c in spec.claims if isinstance(c.test.threshold, str)}
         if not set(expected) <= set(values) or not set(values) - set(expected) <= named:
             raise ValueError(f"claims for {fig} must be exactly {expected} (and references among {sorted(named)}); got {sorted(values)}")
-        return values, {**(references or {}), **{k: float(v) for k, v in values.items() if k not in expected}}
+        drawn = {k: _split(v)[0] for k, v in values.items() if k in named}  # a threshold may be another claim's statistic
+        return values, {**(references or {}), **drawn}
 
     point, refs = split(statistics(bootstrap.identity(frame)))
     units = sorted({c.unit for c in spec.claims} - {"none"})
