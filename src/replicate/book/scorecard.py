@@ -36,9 +36,9 @@ def _link(fig: str, nbs: dict[str, Path]) -> str:
     return f"{{doc}}`{fig} </executed/{fig.split('/')[0]}/{nbs[fig].stem}>`" if fig in nbs else fig
 
 
-def thumbnail(executed: Path, dest: Path, width: int = 240) -> Path | None:
-    """The page's main figure (its first image output), ``width`` pixels wide, saved at ``dest``;
-    None when the page has no figure."""
+def thumbnail(executed: Path, dest: Path, width: int = 240, height: int = 180) -> Path | None:
+    """The page's main figure (its first image output), at most ``width`` x ``height`` pixels,
+    saved at ``dest``; None when the page has no figure."""
     import base64
     import io
 
@@ -50,7 +50,7 @@ def thumbnail(executed: Path, dest: Path, width: int = 240) -> Path | None:
             data = o.get("data", {}).get("image/png")
             if data:
                 img = Image.open(io.BytesIO(base64.b64decode(data)))
-                img.thumbnail((width, width * 4))
+                img.thumbnail((width, height))
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 img.save(dest)
                 return dest
