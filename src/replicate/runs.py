@@ -239,14 +239,19 @@ def per_member(name: str) -> bool:
 
 def _relatives(spec: EnsembleSpec, store: Store, dev: torch.device, field: str) -> dict[int, str]:
     """{value: key} of the stored ensembles that differ from ``spec`` only in the training field
-    ``field`` (n_models or epochs)."""
+    ``field`` (n_models or epochs): entries whose recorded spec matches but for ``field``, confirmed
+    by their key."""
+    want = json.loads(json.dumps(asdict(spec), default=str))
     out = {}
     for meta_file in (store.root / "ensemble").glob("*/meta.json"):
         try:
-            v = int(json.loads(meta_file.read_text())["spec"]["train"][field])
+            got = json.loads(meta_file.read_text())["spec"]
+            v = int(got["train"][field])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if v != getattr(spec.train, field) and meta_file.parent.name == replace(spec, train=replace(spec.train, **{field: v})).key(dev):
+        if v == getattr(spec.train, field) or got["data"] != want["data"] or {**got["train"], field: want["train"][field]} != want["train"]:
+            continue
+        if meta_file.parent.name == replace(spec, train=replace(spec.train, **{field: v})).key(dev):
             out[v] = meta_file.parent.name
     return out
 
