@@ -178,7 +178,7 @@ def test_bench_mains_print_their_summary_line_last(capsys, monkeypatch):
     monkeypatch.setattr(bench, "matmul_peak", lambda seconds=2.0: 1e11)
     bench_knn.main(quick=True)
     last = capsys.readouterr().out.strip().splitlines()[-1]
-    assert re.fullmatch(r"bench knn: sklearn_speedup=[\d.]+ cdist_speedup=[\d.]+ peak_fraction=[\d.]+", last)
+    assert re.fullmatch(r"bench knn: sklearn_speedup=[\d.]+ cdist_speedup=[\d.]+ torch_path_speedup=[\d.]+ peak_fraction=[\d.]+", last)
     bench_probes.main(quick=True)
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert re.fullmatch(r"bench probes: one_pass_speedup=[\d.]+ layers=\d+", last)
