@@ -143,6 +143,21 @@ def test_prediction_depth_of_a_tiny_holdout_ensemble_and_cache_hit(trained, monk
     assert np.array_equal(one.depth("test")[0], res.depth("test")[1])
 
 
+def test_a_grown_ensemble_reuses_its_stored_members_probes(trained, monkeypatch):
+    """Probe the 2-member ensemble, grow it to 3: only member 2 is probed, and members 0-1 of the
+    grown ensemble have the stored probes."""
+    from dataclasses import replace
+
+    rec, store = trained
+    res = probes.probe_ensemble(rec, k=5, store=store, device="cpu", progress=False)
+    grown = runs.ensemble(replace(SPEC, train=replace(SPEC.train, n_models=3)), store, device="cpu", progress=False)
+    probed, real = [], probes._probe_member
+    monkeypatch.setattr(probes, "_probe_member", lambda record, i, *a: probed.append(i) or real(record, i, *a))
+    again = probes.probe_ensemble(grown, k=5, store=store, device="cpu", progress=False)
+    assert probed == [2] and again.members == (0, 1, 2)
+    assert np.array_equal(again.depth("test")[:2], res.depth("test"))
+
+
 def test_member_projection_agreement(trained):
     rec, _ = trained
     assert probes.member_projection_agreement(rec, 0, "fc1", probe_dim=64, k=5, device="cpu") == 1.0  # 16 wide: kept as is

@@ -335,9 +335,22 @@ def _cached_member(
     return store.cached("probes", key, compute)
 
 
+def member_of(record: Record) -> str:
+    """What the members of ``record`` are, whatever their number (:meth:`runs.EnsembleSpec.member_key`):
+    keys the per-member entries (probes, input margins, pool votes), so a grown ensemble reuses them."""
+    return record.spec.member_key(torch.device(record.meta["device"]))
+
+
 def member_key(record: Record, i: int, k: int, probe_dim: int | None, seed: int, splits: Sequence[str]) -> str:
-    """Store key of member ``i``'s probes: the ensemble's key and every probe setting."""
-    spec = {"ensemble": record.key, "member": i, "k": k, "probe_dim": probe_dim, "seed": seed, "splits": list(splits)}
+    """Store key of member ``i``'s probes: what the member is and every probe setting."""
+    spec = {
+        "member_of": member_of(record),
+        "member": i,
+        "k": k,
+        "probe_dim": probe_dim,
+        "seed": seed,
+        "splits": list(splits),
+    }
     return store_key("probes", spec, VERSION)
 
 
@@ -407,7 +420,7 @@ def input_margins(
 
 
 def _member_input_margin(record: Record, i: int, split: str, store: Store, device, batch: int) -> np.ndarray:
-    key = store_key("input_margin", {"ensemble": record.key, "member": i, "split": split}, VERSION)
+    key = store_key("input_margin", {"member_of": member_of(record), "member": i, "split": split}, VERSION)
 
     def compute() -> tuple[dict[str, np.ndarray], dict]:
         margin = input_margin(member_net(record, i, device), datasets(record)[split].x, batch, normaliser(record))

@@ -80,6 +80,18 @@ class EnsembleSpec:
             spec["dropout"] = "per-member"
         return store_key("ensemble", {**spec, "device": device.type, "engine": engine}, VERSION)
 
+    def member_key(self, device: torch.device) -> str:
+        """What a member of this ensemble is, whatever the number of its members: :meth:`key`
+        without ``n_models`` (members are shard-invariant), except for partition splits, whose
+        masks depend on it. Keys per-member derived entries (probes), so a grown ensemble reuses them."""
+        if self.data.split == "partition":
+            return self.key(device)
+        spec = {"data": _non_default(self.data), "train": {k: v for k, v in _non_default(self.train).items() if k != "n_models"}}
+        engine = resolve_engine(self.train.engine, self.train.arch, device)
+        if engine == "batched" and models.has_dropout(self.train.arch, self.train.width, **dict(self.train.arch_options)):
+            spec["dropout"] = "per-member"
+        return store_key("ensemble-member", {**spec, "device": device.type, "engine": engine}, VERSION)
+
 
 def _non_default(spec) -> dict:
     return {f.name: v for f in fields(spec) if (v := getattr(spec, f.name)) != f.default or f.default is MISSING}

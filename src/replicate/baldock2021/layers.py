@@ -72,7 +72,14 @@ def pool_votes(
 def _member_pool_votes(
     record, i: int, points: np.ndarray, every: bool, k: int, probe_dim: int | None, seed: int, store: Store, device
 ) -> np.ndarray:
-    spec = {"ensemble": record.key, "member": i, "k": k, "probe_dim": probe_dim, "seed": seed, "points": None if every else points.tolist()}
+    spec = {
+        "member_of": probes.member_of(record),
+        "member": i,
+        "k": k,
+        "probe_dim": probe_dim,
+        "seed": seed,
+        "points": None if every else points.tolist(),
+    }
     key = store_key("pool_votes", spec, probes.VERSION)
 
     def compute() -> tuple[dict[str, np.ndarray], dict]:
