@@ -148,3 +148,12 @@ def test_probe_gain_is_the_cross_fitted_gap_on_the_corner():
     assert layers.probe_gain(p, labels, 10, [1, 2, 3]) == pytest.approx(1.0)
     p.arrays["probe_preds/train"] = np.broadcast_to((labels + 2) % 3, (M, L, n)).copy()
     assert layers.probe_gain(p, labels, 10, [1, 2, 3]) == pytest.approx(0.0)
+
+
+def test_depth0_accuracy_gap_and_where_depth_is_defined():
+    depth = np.array([[0, 0, 2, -1], [2, 1, 0, 2]])
+    correct = np.array([[1, 1, 0, 1], [0, 1, 1, 1]])
+    assert difficulty.has_depth(depth).tolist() == [[True, True, True, False], [True, True, True, True]]
+    assert difficulty.depth0_accuracy_gap(depth, correct) == pytest.approx(1.0 - 1 / 3)  # depth 0: 3 of 3 right; depth 2: 1 of 3
+    undecided = difficulty.depth0_accuracy_gap(np.array([[1, 2]]), np.array([[1, 0]]))
+    assert np.isnan(undecided.value) and "depth 0" in undecided.reason

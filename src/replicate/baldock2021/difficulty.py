@@ -17,6 +17,7 @@ import numpy as np
 from .. import metrics
 from ..probes import Probes
 from ..runs import Record
+from ..verdicts import Undecided
 
 if TYPE_CHECKING:
     from ..bootstrap import Draw
@@ -73,14 +74,28 @@ def consensus(preds: np.ndarray, labels: np.ndarray, counts: np.ndarray, n_class
     }
 
 
+def has_depth(depth: np.ndarray) -> np.ndarray:
+    """Where a prediction depth is defined (-1 marks a softmax probe that disagrees with the network, A.6.1)."""
+    return np.asarray(depth) >= 0
+
+
 def by_depth(depth: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pooled over (member, point) pairs with a depth (>= 0): the depths present, the mean of
-    ``values`` at each, and the fraction of pairs at each (the papers' marker sizes)."""
-    ok = depth >= 0
+    """Pooled over (member, point) pairs with a depth (:func:`has_depth`): the depths present, the
+    mean of ``values`` at each, and the fraction of pairs at each (the papers' marker sizes)."""
+    ok = has_depth(depth)
     d, v = depth[ok], np.asarray(values, dtype=np.float64)[ok]
     levels, inverse, count = np.unique(d, return_inverse=True, return_counts=True)
     means = np.bincount(inverse, weights=v) / count
     return levels, means, count / count.sum()
+
+
+def depth0_accuracy_gap(depth: np.ndarray, correct: np.ndarray) -> float | Undecided:
+    """Accuracy of the (member, point) pairs predicted at depth 0 minus that at the largest depth
+    any pair has (Fig. 4 right); undecided when no pair is at depth 0 or all are at one depth."""
+    levels, acc, _ = by_depth(depth, correct)
+    if len(levels) < 2 or levels[0] != 0:
+        return Undecided(float("nan"), "no prediction is made at depth 0, or all are made at one depth: no accuracy gap to measure")
+    return float(acc[0] - acc[-1])
 
 
 def binned(x: np.ndarray, y: np.ndarray, edges: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:

@@ -14,10 +14,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from .. import runs
+from .. import bench, runs
 from ..book import pipeline
 from ..hacohen2020 import specs
 from ..store import Store
@@ -50,12 +49,13 @@ def main(quick: bool = False) -> dict:
         start = time.perf_counter()
         fresh = runs.ensemble(more, fresh_store, progress=False)
         t_fresh = time.perf_counter() - start
-    same = all(np.array_equal(grown.arrays[k], v) for k, v in fresh.arrays.items())
     n0, n1 = base.train.n_models, more.train.n_models
-    print(f"h1: {n0} stored {base.train.arch}s grown to {n1} vs {n1} trained from scratch ({base.train.epochs} epochs each)")
-    print(f"grow ({n1 - n0} networks train): {t_grow:7.1f} s")
-    print(f"from scratch ({n1} networks):   {t_fresh:7.1f} s")
-    print(f"the two entries are {'identical' if same else 'DIFFERENT'}, array for array")
-    summary = {"grow_speedup": t_fresh / t_grow, "identical": same}
-    print(f"bench rerun: grow_speedup={summary['grow_speedup']:.2f}")
-    return summary
+    return bench.compare_entries(
+        "rerun",
+        f"h1: {n0} stored {base.train.arch}s grown to {n1} vs {n1} trained from scratch ({base.train.epochs} epochs each)",
+        [(f"grow ({n1 - n0} networks train)", t_grow), (f"from scratch ({n1} networks)", t_fresh)],
+        grown,
+        fresh,
+        "grow_speedup",
+        t_fresh / t_grow,
+    )

@@ -12,9 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
-from .. import cluster, runs
+from .. import bench, cluster, runs
 from ..store import Store
 from ..train import TrainConfig
 
@@ -53,11 +51,12 @@ def main(quick: bool = False) -> dict:
             os.environ.pop(cluster.ENV, None)
         else:
             os.environ[cluster.ENV] = before
-    same = all(np.array_equal(one.arrays[k], v) for k, v in two.arrays.items())
-    print(f"{n_models} x small_stvgg (width 0.25), {n_train} images, {epochs} epoch(s), on a local Ray cluster")
-    print(f"one worker:  {t1:7.1f} s")
-    print(f"two workers: {t2:7.1f} s")
-    print(f"the two entries are {'identical' if same else 'DIFFERENT'}, array for array")
-    summary = {"two_worker_speedup": t1 / t2, "identical": same}
-    print(f"bench scale: two_worker_speedup={summary['two_worker_speedup']:.2f}")
-    return summary
+    return bench.compare_entries(
+        "scale",
+        f"{n_models} x small_stvgg (width 0.25), {n_train} images, {epochs} epoch(s), on a local Ray cluster",
+        [("one worker", t1), ("two workers", t2)],
+        one,
+        two,
+        "two_worker_speedup",
+        t1 / t2,
+    )

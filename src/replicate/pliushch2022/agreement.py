@@ -59,6 +59,14 @@ def rising_gap(curve: dict[str, np.ndarray], accuracy: np.ndarray, n_classes: in
     return float(np.nanmean(gap[rising]) - gap[-1]) if len(rising) else float("nan")
 
 
+def rising_epochs(accuracy: np.ndarray, n_classes: int, fraction: float = 0.9) -> np.ndarray:
+    """Epochs from 1 at which learning is under way (:func:`replicate.curves.learning_epochs` on the
+    accuracy (n_models, n_checkpoints)) and the mean accuracy is at least twice chance: random
+    labels keep networks near chance for many epochs, where agreement says nothing (p2)."""
+    rising = learning_epochs(accuracy, n_classes, 1, fraction)
+    return rising[np.asarray(accuracy, dtype=np.float64).mean(0)[rising] >= 2 / n_classes]
+
+
 def repeat_curves(correct: np.ndarray, n_models: int) -> dict[str, np.ndarray]:
     """:func:`curves` of every whole group of ``n_models`` networks, stacked: (n_repeats, n_checkpoints)
     per curve (App. Fig. 2: 5 repeats of 5 networks)."""
