@@ -41,6 +41,16 @@ if fail:
 ```
 
 ```{{code-cell}} ipython3
+from replicate import prose
+
+prose.glue(doubled=2 * value)
+```
+
+## What we find
+
+Twice the value is {{glue:text}}`doubled:d`{quote}.
+
+```{{code-cell}} ipython3
 # NBVAL_CHECK_OUTPUT
 from replicate import verdicts
 
@@ -56,8 +66,8 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
     folder = tmp_path / "notebooks" / "testpaper"
     folder.mkdir(parents=True)
-    (folder / "t1_fine.md").write_text(NOTEBOOK.format(fig="testpaper/t1", fail="False"))
-    (folder / "t2_broken.md").write_text(NOTEBOOK.format(fig="testpaper/t2", fail="True"))
+    (folder / "t1_fine.md").write_text(NOTEBOOK.format(fig="testpaper/t1", fail="False", quote=""))
+    (folder / "t2_broken.md").write_text(NOTEBOOK.format(fig="testpaper/t2", fail="True", quote=""))
     monkeypatch.setenv("REPLICATE_HOME", str(tmp_path))
     monkeypatch.delenv("REPLICATE_RESULTS", raising=False)
     return tmp_path
@@ -82,6 +92,33 @@ def test_a_failed_rerun_keeps_the_page_and_its_claims(project):
     assert not failed.value.failed.exists()  # a good run clears the failed notebook
 
 
+def glued(page: Path) -> dict[str, str]:
+    return {
+        o.metadata.scrapbook.name: o.data["application/papermill.record/text/plain"]
+        for c in nbformat.read(page, as_version=4).cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "scrapbook" in o.get("metadata", {})
+    }
+
+
+def test_the_prose_follows_a_rerun_through_its_glued_numbers(project):
+    page = pipeline.run("testpaper/t1", root=project)
+    assert glued(page)["doubled"] == "2"
+    page = pipeline.run("testpaper/t1", {"value": 5}, root=project)
+    assert glued(page)["doubled"] == "10" and glued(page)["t1_positive"] == "5"
+
+
+def test_a_page_quoting_a_number_it_never_glued_fails_and_keeps_the_good_page(project):
+    page = pipeline.run("testpaper/t1", root=project)
+    good = page.read_bytes()
+    path = project / "notebooks/testpaper/t1_fine.md"
+    path.write_text(NOTEBOOK.format(fig="testpaper/t1", fail="False", quote=" and thrice is {glue:text}`tripled:d`"))
+    with pytest.raises(pipeline.FigureFailed, match="t1 failed after it ran: its prose quotes tripled, which no cell glued"):
+        pipeline.run("testpaper/t1", root=project)
+    assert page.read_bytes() == good
+
+
 def test_book_keeps_a_custom_run_until_told_to_return_to_the_defaults(project):
     page = pipeline.run("testpaper/t1", {"value": 5}, root=project)
     cells = nbformat.read(page, as_version=4).cells
@@ -98,7 +135,7 @@ def test_book_keeps_a_custom_run_until_told_to_return_to_the_defaults(project):
 
 
 def test_one_failing_figure_does_not_stop_the_book(project, capsys):
-    (project / "notebooks/testpaper/t0_broken.md").write_text(NOTEBOOK.format(fig="testpaper/t0", fail="True"))
+    (project / "notebooks/testpaper/t0_broken.md").write_text(NOTEBOOK.format(fig="testpaper/t0", fail="True", quote=""))
     _, failures = pipeline.book(build=False, root=project)
     assert sorted(f.fig for f in failures) == ["testpaper/t0", "testpaper/t2"]
     assert claims_of(project, "testpaper/t1")["claims"][0]["verdict"] == "replicated"  # t1 ran after t0 failed
@@ -234,9 +271,11 @@ def test_only_setup_cells_are_collapsed_whole():
         nbformat.v4.new_code_cell("import time\n\nfrom replicate import runs\n\nstarted = time.perf_counter()"),
         nbformat.v4.new_code_cell("record = runs.ensemble(spec)\nprint(record)"),
         nbformat.v4.new_code_cell("n_models = 3", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("prose.glue(acc=0.5)\nprose.glue(n=3)"),
+        nbformat.v4.new_code_cell("prose.glue(acc=0.5)\nprint(acc)"),
     ]
     page.collapse(nb)
-    assert [c.metadata.get("tags") for c in nb.cells] == [["hide-cell"], ["hide-input"], ["parameters"]]
+    assert [c.metadata.get("tags") for c in nb.cells] == [["hide-cell"], ["hide-input"], ["parameters"], ["hide-cell"], ["hide-input"]]
 
 
 def test_variations_follow_a_notebooks_parameters():

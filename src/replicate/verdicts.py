@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import bootstrap
+from . import bootstrap, prose
 from .store import project_root
 
 if TYPE_CHECKING:
@@ -353,11 +353,7 @@ def _outputs(fig: str, claims: list[Claim]) -> list[dict]:
     short = fig.split("/")[-1]
     table = {"output_type": "display_data", "metadata": {}, "data": {"text/plain": _text(claims), "text/html": _html(claims)}}
     glued = [
-        {
-            "output_type": "display_data",
-            "metadata": {"scrapbook": {"name": f"{short}_{c.id}{suffix}", "mime_prefix": "application/papermill.record/"}},
-            "data": {"application/papermill.record/text/plain": text},
-        }
+        prose.output(f"{short}_{c.id}{suffix}", text)
         for c in claims
         for suffix, text in (("", _fmt(c.ours)), ("_interval", interval(c)), ("_verdict", c.verdict))
     ]

@@ -79,19 +79,24 @@ def rerun_commands(fig: str, params: dict, known: dict, stem: str) -> str:
 
 
 def _only_setup(source: str) -> bool:
-    """Whether a cell only imports modules or starts a timer (nothing a reader needs to see)."""
+    """Whether a cell only imports modules, starts a timer or glues numbers for the prose (nothing a
+    reader needs to see)."""
     try:
         body = ast.parse(source).body
     except SyntaxError:
         return False
     return bool(body) and all(
-        isinstance(s, (ast.Import, ast.ImportFrom)) or (isinstance(s, ast.Assign) and "perf_counter" in ast.unparse(s.value)) for s in body
+        isinstance(s, (ast.Import, ast.ImportFrom))
+        or (isinstance(s, ast.Assign) and "perf_counter" in ast.unparse(s.value))
+        or (isinstance(s, ast.Expr) and ast.unparse(s.value).startswith("prose.glue("))
+        for s in body
     )
 
 
 def collapse(nb: nbformat.NotebookNode) -> None:
     """Code on demand: every code cell but the parameters is collapsed, its output shown
-    (``hide-input``); a cell that only imports or starts a timer is collapsed whole (``hide-cell``)."""
+    (``hide-input``); a cell that only imports, starts a timer or glues the prose's numbers is
+    collapsed whole (``hide-cell``)."""
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue

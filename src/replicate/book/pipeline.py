@@ -26,7 +26,7 @@ import papermill
 import yaml
 from papermill.execute import ERROR_MARKER_TAG
 
-from .. import data, verdicts
+from .. import data, prose, verdicts
 from ..store import project_root
 from . import catalogue, page
 
@@ -40,8 +40,8 @@ class ParameterError(ValueError):
 class FigureFailed(RuntimeError):
     """A figure notebook raised while it ran: the page and its claims were left as they were."""
 
-    def __init__(self, fig: str, cell: int | None, error: str, failed: Path):
-        where = f"in code cell {cell}" if cell is not None else "(its kernel stopped)"
+    def __init__(self, fig: str, cell: int | None, error: str, failed: Path, where: str = ""):
+        where = where or (f"in code cell {cell}" if cell is not None else "(its kernel stopped)")
         super().__init__(f"{fig} failed {where}: {error} (the failed notebook: {failed})")
         self.fig, self.cell, self.error, self.failed = fig, cell, error, failed
 
@@ -286,6 +286,11 @@ def run(
                 raise FigureFailed(fig, _code_cell(failed, e.cell_index), f"{e.ename}: {e.evalue}", failed) from None
             raise FigureFailed(fig, None, f"{type(e).__name__}: {e}", failed) from e
         nb = nbformat.read(running, as_version=4)
+        if missing := prose.unglued(nb):
+            failed = out.with_suffix(".failed.ipynb")
+            shutil.move(running, failed)
+            error = f"its prose quotes {', '.join(missing)}, which no cell glued (prose.glue)"
+            raise FigureFailed(fig, None, error, failed, where="after it ran")
         nb.metadata[HASH_KEY] = inputs_hash(path, params, root)
         nb.metadata[PARAMS_KEY] = params
         changed = {k: v for k, v in params.items() if v != known.get(k)}
