@@ -70,8 +70,12 @@ GLUED = ["hacohen2020/h2"]
 """The figures whose prose is glued so far (every figure, when the conversion is complete)."""
 
 
+def written_out(fig: str) -> list[str]:
+    """The numbers that ``fig``'s What we find writes out although they are neither glued nor declared."""
+    return [t for t in prose.loose(_findings(pipeline.notebooks(ROOT)[fig])) if prose.value(t) not in _declared(fig)]
+
+
 @pytest.mark.parametrize("fig", GLUED)
 def test_what_we_find_quotes_its_run_through_glue(fig):
-    path = pipeline.notebooks(ROOT)[fig]
-    written = [t for t in prose.loose(_findings(path)) if prose.value(t) not in _declared(fig)]
-    assert not written, f"{path.name}: What we find writes out {written}; glue them (prose.glue) or declare them in the claims"
+    written = written_out(fig)
+    assert not written, f"{fig}: What we find writes out {written}; glue them (prose.glue) or declare them in the claims"
