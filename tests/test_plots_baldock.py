@@ -68,3 +68,10 @@ def test_fraction_edges_centre_each_fraction_in_its_own_bin():
     counts = np.histogram(np.arange(5) / 4, bins=e)[0]
     assert counts.tolist() == [1, 1, 1, 1, 1]
     assert e[0] < 0 < e[1] and e[-2] < 1 < e[-1]
+
+
+def test_titles_name_data_sets_and_architectures_as_readers_know_them():
+    from replicate import plotting
+
+    assert f"{plotting.name('small_stvgg', plural=True)} on {plotting.name('fashion_mnist')}" == "small st-VGGs on Fashion-MNIST"
+    assert plotting.name("some_new_net") == "some new net"

@@ -17,6 +17,31 @@ COLORS = {
 }
 
 
+NAMES = {
+    "fashion_mnist": "Fashion-MNIST",
+    "mnist": "MNIST",
+    "cifar10": "CIFAR-10",
+    "cifar100": "CIFAR-100",
+    "svhn": "SVHN",
+    "gabor": "Gabor patches",
+    "gaussians": "Gaussians",
+    "mlp": "MLP",
+    "fc": "fully connected net",
+    "vgg16": "VGG16",
+    "resnet18": "ResNet18",
+    "stvgg": "st-VGG",
+    "small_stvgg": "small st-VGG",
+    "lenet5": "LeNet-5",
+}
+
+
+def name(identifier: str, plural: bool = False) -> str:
+    """A data set's or architecture's name as a reader knows it, for titles and legends
+    ("small_stvgg" -> "small st-VGG"; ``plural`` adds an "s": "small st-VGGs")."""
+    shown = NAMES.get(identifier, identifier.replace("_", " "))
+    return f"{shown}s" if plural else shown
+
+
 def style() -> None:
     """The book's plotting style."""
     sns.set_theme(context="notebook", style="whitegrid", font_scale=1.0)
