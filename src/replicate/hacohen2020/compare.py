@@ -106,3 +106,40 @@ def exclusive_share(overlap: np.ndarray) -> np.ndarray:
     overlap = np.asarray(overlap)
     size_b = overlap[..., 0] + overlap[..., 2]
     return np.divide(overlap[..., 2], size_b, out=np.zeros(size_b.shape), where=size_b > 0)
+
+
+def epoch_span(epochs: np.ndarray | list[int]) -> str:
+    """The epochs a rule picked, as prose says them ("epochs 2 to 8", "epoch 3", "no epoch"), so a
+    page can quote the checked epochs of whatever run it made."""
+    e = sorted(int(x) for x in epochs)
+    if not e:
+        return "no epoch"
+    if len(e) == 1:
+        return f"epoch {e[0]}"
+    if e == list(range(e[0], e[-1] + 1)):
+        return f"epochs {e[0]} to {e[-1]}"
+    return "epochs " + listed([str(x) for x in e])
+
+
+def listed(names: list[str]) -> str:
+    """Names joined as prose lists them ("a, b and c"), "none" for no name: a page quotes a run's
+    classes by name."""
+    if not names:
+        return "none"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def lowest_epoch(curve: np.ndarray, checked: np.ndarray | list[int]) -> int:
+    """The checked epoch at which a per-epoch curve is smallest, epochs without a value (nan)
+    skipped; -1 if none is left. Says where a claim's minimum over epochs (Sec. 5) lies."""
+    checked = np.asarray(checked, dtype=np.int64)
+    values = np.asarray(curve, dtype=np.float64)[checked]
+    keep = ~np.isnan(values)
+    return int(checked[keep][np.argmin(values[keep])]) if keep.any() else -1
+
+
+def independent_all_wrong(accuracy: np.ndarray) -> np.ndarray:
+    """(n_epochs + 1,) expected share of examples that every one of N independent models with these
+    accuracies (n_models, n_epochs + 1) gets wrong, the product of their error rates: the height of
+    the consistency-0 bar that independence predicts (Fig. 1c)."""
+    return np.prod(1 - np.asarray(accuracy, dtype=np.float64), axis=0)
