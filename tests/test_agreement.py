@@ -66,6 +66,16 @@ def test_min_margin():
     assert agreement.min_margin(np.array([0.5, 0.6, 0.9]), np.array([0.0, 0.2, 1.0]), np.array([1, 2])) == pytest.approx(-0.1)
 
 
+def test_margin_range():
+    assert agreement.margin_range(np.array([0.5, 0.9, np.nan, 0.3]), np.array([0.1, 0.1, 0.1, 0.2]), [1, 2, 3]) == pytest.approx((0.1, 0.8))
+    assert np.isnan(agreement.margin_range(np.ones(3), np.zeros(3), np.array([], dtype=int))).all()
+
+
+def test_span():
+    assert agreement.span(np.array([9, 10, 12, 30])) == (9, 30)
+    assert agreement.span(np.array([], dtype=int)) == (-1, -1)
+
+
 def test_across_checks_examples():
     def rec(ids):
         return runs.Record(

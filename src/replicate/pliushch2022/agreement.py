@@ -132,6 +132,21 @@ def min_margin(curve: np.ndarray, baseline: np.ndarray, epochs: np.ndarray) -> f
     return float(diff.min()) if diff.size else float("nan")
 
 
+def margin_range(curve: np.ndarray, baseline: np.ndarray, epochs: np.ndarray) -> tuple[float, float]:
+    """The smallest and largest ``curve - baseline`` over ``epochs`` (nan epochs skipped), (nan, nan)
+    if none: how far above its baseline a curve stays, for a page's prose."""
+    diff = (np.asarray(curve) - np.asarray(baseline))[np.asarray(epochs, dtype=np.int64)]
+    diff = diff[np.isfinite(diff)]
+    return (float(diff.min()), float(diff.max())) if diff.size else (float("nan"), float("nan"))
+
+
+def span(epochs: np.ndarray) -> tuple[int, int]:
+    """The first and last of ``epochs`` (e.g. :func:`rising_epochs`), (-1, -1) if there are none: the
+    range of epochs a page's prose quotes, defined also when a small run has none."""
+    e = np.asarray(epochs, dtype=np.int64)
+    return (int(e.min()), int(e.max())) if e.size else (-1, -1)
+
+
 def image_statistics(record: Record, split: str = "train", **params) -> dict[str, np.ndarray]:
     """The four image statistics (App. D) of the record's ``split`` images, in the record's order:
     computed on the same stratified view of the data set (cached in the run store) and matched by
