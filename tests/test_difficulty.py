@@ -77,6 +77,11 @@ def test_binned_percentiles():
     assert centres.tolist() == [0.5, 1.5] and p5[0] > p5[1]
 
 
+def test_line_ends_first_last_min_max_and_nan_when_empty():
+    assert difficulty.line_ends(np.array([0.9, 0.3, 0.5])) == {"first": 0.9, "last": 0.5, "min": 0.3, "max": 0.9}
+    assert all(np.isnan(v) for v in difficulty.line_ends(np.array([])).values())
+
+
 def test_spec_follows_table1():
     p = dict(dataset="fashion_mnist", arch="vgg16", width=0.125, n_models=4, n_train=100, n_test=50, epochs=10, batch_size=128, seed=0)
     s = baldock_specs.spec(p)

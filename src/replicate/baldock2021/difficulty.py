@@ -113,6 +113,15 @@ def binned(x: np.ndarray, y: np.ndarray, edges: np.ndarray, q: float) -> tuple[n
     return np.asarray(centres), np.asarray(values)
 
 
+def line_ends(values: np.ndarray) -> dict[str, float]:
+    """The first, last, smallest and largest value of a line of :func:`binned` percentiles, nan for
+    an empty line (every bin too thin), so a page can quote a bound's course at any scale."""
+    v = np.asarray(values, dtype=np.float64)
+    if not v.size:
+        return dict.fromkeys(("first", "last", "min", "max"), float("nan"))
+    return {"first": float(v[0]), "last": float(v[-1]), "min": float(v.min()), "max": float(v.max())}
+
+
 def halves(probes: Probes, where: str) -> tuple[np.ndarray, np.ndarray]:
     """Mean depth of each point from the even and from the odd members: two independent halves of
     one ensemble (Fig. 2, diagonal)."""
