@@ -71,6 +71,18 @@ def test_margin_range():
     assert np.isnan(agreement.margin_range(np.ones(3), np.zeros(3), np.array([], dtype=int))).all()
 
 
+def test_weakest_is_the_network_with_the_lowest_final_accuracy():
+    class Run:
+        def __init__(self, acc):
+            self.acc = np.array(acc)
+
+        def accuracy(self, split):
+            return self.acc
+
+    runs_ = {"a": Run([[0.1, 0.8], [0.2, 0.7]]), "b": Run([[0.3, 0.9], [0.4, 0.2], [0.1, 0.6]])}
+    assert agreement.weakest(runs_) == ("b", 1)
+
+
 def test_span():
     assert agreement.span(np.array([9, 10, 12, 30])) == (9, 30)
     assert agreement.span(np.array([], dtype=int)) == (-1, -1)

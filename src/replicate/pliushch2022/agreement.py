@@ -140,6 +140,14 @@ def margin_range(curve: np.ndarray, baseline: np.ndarray, epochs: np.ndarray) ->
     return (float(diff.min()), float(diff.max())) if diff.size else (float("nan"), float("nan"))
 
 
+def weakest(records: dict[str, Record], split: str = "train") -> tuple[str, int]:
+    """The run and network index of the network with the lowest final ``split`` accuracy among
+    ``records``: the one network that drags its collection's TPa down (p3's narrow VGG16)."""
+    final = {name: r.accuracy(split)[:, -1] for name, r in records.items()}
+    name = min(final, key=lambda k: final[k].min())
+    return name, int(final[name].argmin())
+
+
 def span(epochs: np.ndarray) -> tuple[int, int]:
     """The first and last of ``epochs`` (e.g. :func:`rising_epochs`), (-1, -1) if there are none: the
     range of epochs a page's prose quotes, defined also when a small run has none."""
