@@ -50,7 +50,19 @@ def test_hist2d_panels_counts_finite_pairs_only():
     )
     text = [t.get_text() for t in fig.axes[0].texts]
     assert "rho, n = 2" in text
+    colourbar = fig.axes[1]
+    assert colourbar.get_ylabel() == "fraction of points"
+    assert all(t.get_size() >= 9 for t in colourbar.get_yticklabels())
     plt.close(fig)
+
+
+def test_image_rows_grow_with_two_line_captions():
+    imgs = np.zeros((2, 1, 8, 8), np.uint8)
+    one = baldock_plots.image_rows({"r": imgs}, {"r": ["a", "b"]})
+    two = baldock_plots.image_rows({"r": imgs}, {"r": ["a\nwas b", "b"]})
+    assert two.get_figheight() > one.get_figheight()
+    plt.close(one)
+    plt.close(two)
 
 
 def test_other_figures_draw():

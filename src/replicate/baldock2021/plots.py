@@ -7,7 +7,7 @@ import matplotlib.patheffects as pe
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator, NullFormatter
 
 
 def _grid(n: int, ncols: int | None, size: tuple[float, float], **kw) -> tuple[plt.Figure, np.ndarray]:
@@ -59,9 +59,10 @@ def hist2d_panels(
     ``ybins`` (edges), ``xlabel``, ``ylabel`` and optionally ``note`` (text at the top left),
     ``lines`` ({label: (xs, ys)} drawn on top, e.g. binned percentiles; ``legend_loc`` places
     their legend) and ``diagonal`` (draw y = x). The note and the number of points go under the
-    title. Colour is the fraction of the panel's points in each cell, on a log scale; empty
-    cells stay white."""
-    fig, axes = _grid(len(panels), ncols, size)
+    title. Colour is the fraction of the panel's points in each cell, on a log scale (a labelled
+    colourbar per panel); empty cells stay white. Constrained layout keeps each panel's y label
+    clear of the colourbar beside it."""
+    fig, axes = _grid(len(panels), ncols, size, layout="constrained")
     for ax, (title, p) in zip(axes.flat, panels.items()):
         x, y = np.asarray(p["x"], dtype=np.float64), np.asarray(p["y"], dtype=np.float64)
         ok = np.isfinite(x) & np.isfinite(y)
@@ -69,7 +70,7 @@ def hist2d_panels(
         shown = np.ma.masked_equal(counts.T, 0)
         if shown.count():
             mesh = ax.pcolormesh(p["xbins"], p["ybins"], shown, cmap="viridis", norm=LogNorm(vmin=max(shown.min(), 1e-4), vmax=shown.max()))
-            fig.colorbar(mesh, ax=ax, fraction=0.046, pad=0.03).ax.tick_params(labelsize=7)
+            _fraction_colorbar(fig, mesh, ax)
         if p.get("diagonal"):
             lo, hi = max(p["xbins"][0], p["ybins"][0]), min(p["xbins"][-1], p["ybins"][-1])
             ax.plot([lo, hi], [lo, hi], color="0.5", lw=0.8, ls=":")
@@ -84,8 +85,18 @@ def hist2d_panels(
         ax.grid(False)
     if suptitle:
         fig.suptitle(suptitle, x=0.01, ha="left")
-    fig.tight_layout()
     return fig
+
+
+def _fraction_colorbar(fig: plt.Figure, mesh, ax: plt.Axes) -> None:
+    """A colourbar labelled "fraction of points", ticks at 1 and 3 times powers of ten in 9-pt
+    text (matplotlib's default labels every minor tick of a log bar, in 7-pt clutter)."""
+    cb = fig.colorbar(mesh, ax=ax, fraction=0.046, pad=0.03)
+    cb.set_label("fraction of points", fontsize=9)
+    cb.ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 3.0)))
+    cb.ax.yaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
+    cb.ax.yaxis.set_minor_formatter(NullFormatter())
+    cb.ax.tick_params(labelsize=9)
 
 
 def depth_markers(
@@ -150,9 +161,13 @@ def image_rows(
     rows: dict[str, np.ndarray], titles: dict[str, np.ndarray] | None = None, suptitle: str = "", size: float = 1.0
 ) -> plt.Figure:
     """A grid of images, one row per key (its name on the left): ``rows[name]`` is uint8
-    (n, C, H, W); ``titles[name]`` an optional caption (a sequence of strings) above each image."""
+    (n, C, H, W); ``titles[name]`` an optional caption (a sequence of strings) above each image.
+    Each row is as tall as its image plus its longest caption (in lines), so two-line captions do
+    not run into the images above."""
     n = max((len(v) for v in rows.values()), default=1) or 1
-    fig, axes = plt.subplots(len(rows), n, figsize=(size * n + 1.6, (size + 0.3) * len(rows) + 0.4), squeeze=False)
+    lines = max((str(c).count("\n") + 1 for cs in (titles or {}).values() for c in cs), default=0)
+    row = size + 0.1 + 0.2 * lines
+    fig, axes = plt.subplots(len(rows), n, figsize=(size * n + 1.6, row * len(rows) + 0.5), squeeze=False)
     for r, (name, imgs) in enumerate(rows.items()):
         for c in range(n):
             ax = axes[r, c]
