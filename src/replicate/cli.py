@@ -11,6 +11,7 @@ EPILOG = """examples:
   replicate run hacohen2020/h1 -p n_models 12        rerun one figure with a new parameter
   replicate run hacohen2020/h1 --scale paper          the paper's sizes (for a GPU)
   replicate book                                      execute changed notebooks, build _build/html
+  replicate plan all --scale paper --device a100      what the paper-scale book costs, before it runs
   replicate publish                                   push _build/html to the gh-pages branch
   replicate bench train                               engine vs a plain PyTorch loop
   replicate bench knn                                 exact k-NN vs scikit-learn and torch.cdist
@@ -26,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="{run,book,scorecard,publish,bench,data,prepare}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{run,book,scorecard,plan,publish,bench,data,prepare}")
 
     run = sub.add_parser(
         "run",
@@ -75,6 +76,25 @@ def _parser() -> argparse.ArgumentParser:
         "scorecard shows each claim's verdict per seed, flagging those that change. Networks come from the run store.",
     )
     score.add_argument("--seeds", nargs="+", type=int, default=[], metavar="S", help="seeds to compare, e.g. 0 1")
+
+    plan = sub.add_parser(
+        "plan",
+        help="what figures cost before they run: networks, FLOPs, memory, store size, estimated hours",
+        description="Read the parameter files and the specs, build nothing, and print per figure its ensembles: networks, "
+        "epochs, training examples per network, forward FLOPs per example (counted from the model), training FLOPs, k-NN "
+        "probe FLOPs, peak memory per network, store size, estimated time on a device class, and the training time the "
+        "run store recorded where it holds the ensemble; then the total with every shared ensemble counted once.",
+    )
+    plan.add_argument("figures", nargs="+", metavar="FIGURE", help="<paper>/<id>, or all")
+    plan.add_argument("--scale", default="laptop", choices=("laptop", "paper", "smoke"), help="the sizes to price (default: laptop)")
+    from .cost import DEVICES
+
+    plan.add_argument("--device", default="cpu", choices=DEVICES, help="the device class of the time estimate (default: cpu, this machine)")
+    plan.add_argument(
+        "--check-store",
+        metavar="DIR",
+        help="also check that the run store DIR holds exactly the planned ensembles (after a run of every figure at --scale)",
+    )
 
     publish = sub.add_parser("publish", help="publish the built HTML (_build/html) to a gh-pages branch, for GitHub Pages")
     publish.add_argument("--remote", default="origin", help="the git remote to push to (default: origin)")
@@ -155,6 +175,23 @@ def _command(args: argparse.Namespace) -> int:
             for e in failures:
                 print(f"  {e}", file=sys.stderr)
             return 1
+    elif args.command == "plan":
+        from .book import pipeline, plan
+        from .store import Store
+
+        figs = list(pipeline.notebooks()) if args.figures == ["all"] else args.figures
+        for fig in figs:
+            pipeline.find(fig)
+        lines = plan.plan(figs, args.scale)
+        print(f"plan at {args.scale} scale:\n{plan.table(lines, args.device)}")
+        if args.check_store:
+            missing, extra = plan.unplanned(lines, Store(args.check_store))
+            if missing or extra:
+                print(f"error: the store {args.check_store} does not hold exactly the planned ensembles", file=sys.stderr)
+                for what, items in (("planned but not stored", missing), ("stored but not planned", extra)):
+                    print("".join(f"  {what}: {i}\n" for i in items), end="", file=sys.stderr)
+                return 1
+            print(f"the store {args.check_store} holds exactly the {len({line.key for line in lines})} planned ensembles")
     elif args.command == "publish":
         from .book.publish import publish
         from .store import project_root

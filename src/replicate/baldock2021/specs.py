@@ -3,6 +3,8 @@ output-margin intervention, as ensemble specs built from a notebook's parameters
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ..runs import DataSpec, EnsembleSpec
@@ -139,3 +141,23 @@ def intervention_spec(params: dict) -> EnsembleSpec:
     leaves the members at their initialisation: the untrained networks of Fig. A.12, identical
     to the first weights of every other run with the same seed and architecture."""
     return spec({**params, "split": "same"})
+
+
+def _shared_runs(p: dict) -> dict[str, EnsembleSpec]:
+    """The chapter's shared runs that a figure names among its parameters, at its scale, with its changes."""
+    scale = p.get("scale", "laptop")
+    return {name: spec(shared(name, scale, p[name])) for name in SHARED_RUNS[scale] if isinstance(p.get(name), dict)}
+
+
+def _margins(p: dict) -> dict[str, EnsembleSpec]:
+    """b6's ensembles: the shared runs it names and one intervention run per setting (untrained included)."""
+    settings = {"untrained": p["untrained"], **p["configs"]}
+    return _shared_runs(p) | {name: intervention_spec({**p["intervention"], **c}) for name, c in settings.items()}
+
+
+PLANNED: dict[str, Callable[[dict], dict[str, EnsembleSpec]]] = {
+    **{f"b{i}": _shared_runs for i in (1, 2, 3, 4, 5, 7, 8, 9)},
+    "b6": _margins,
+}
+"""The ensembles each figure trains or reads, by label, from its parameter values: what
+``replicate plan`` prices. Every one keeps its weights for the k-NN probes."""

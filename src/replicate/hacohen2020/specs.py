@@ -4,6 +4,8 @@ from here by name."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..runs import DataSpec, EnsembleSpec
 from ..train import TrainConfig
 
@@ -58,3 +60,35 @@ def random_labels_spec(params: dict) -> EnsembleSpec:
     values: the same spec h8 builds, so other figures read h8's networks from the store."""
     classes = tuple(params["classes"]) if params.get("classes") else None
     return collection(**{k: params[k] for k in _RUN}, arch_options=(("dropout", False),), classes=classes, random_labels=True)
+
+
+def _run(p: dict, **changes: object) -> EnsembleSpec:
+    """The collection of a figure's own run parameters, with ``changes`` to its arguments."""
+    return collection(**{**{k: p[k] for k in _RUN if k not in changes}, **changes})
+
+
+PLANNED: dict[str, Callable[[dict], dict[str, EnsembleSpec]]] = {
+    "h1": lambda p: {"collection": natural_spec(p)},
+    "h2": lambda p: {"collection": natural_spec(p)},
+    "h3": lambda p: {
+        "partitioned": _run(p, n_train=p["n_models"] * p["part_size"], split="partition", eval_train=False),
+    },
+    "h4": lambda p: {"five classes": _run(p, classes=tuple(p["classes"]), ood=("noise", "unseen"), eval_train=False)},
+    "h5": lambda p: {
+        "A": natural_spec(p),
+        "A, other seed": _run(p, seed=p["seed_a2"], data_seed=p["seed"]),
+        "B": _run(p, arch=p["arch_b"], n_models=p["n_models_b"], width=p["width_b"], lr=p["lr_b"]),
+    },
+    "h6": lambda p: {
+        "non-linear": natural_spec(p),
+        "linear": _run(p, arch_options=(("linear", True),)),
+        "reference": _run(p, seed=p["seed_reference"], data_seed=p["seed"]),
+    },
+    "h7": lambda p: {"gabor": natural_spec(p), "natural": natural_spec(p["natural"])},
+    "h8": lambda p: {"random labels": random_labels_spec(p), "natural": natural_spec(p["natural"])},
+    "h9": lambda p: {"gaussians": _run(p, schedule="constant"), "natural": natural_spec(p["natural"])},
+    "h10": lambda p: {"collection": natural_spec(p)},
+    "h11": lambda p: {"collection": natural_spec(p)},
+}
+"""The ensembles each figure trains or reads, by label, from its parameter values: what
+``replicate plan`` prices (and what the smoke run must have stored, checked by scripts/test.sh)."""
