@@ -63,6 +63,7 @@ def test_difficulty_forms_solid_confidence_dotted_accuracy():
     ax = fig.axes[0]
     assert len(ax.lines) == 8
     assert [line.get_linestyle() for line in ax.lines[:2]] == ["-", ":"]
+    assert ax.get_legend() is None and [t.get_text() for t in fig.legends[0].get_texts()] == forms  # under the panels
     plt.close(fig)
 
 

@@ -342,8 +342,9 @@ def probe_accuracy_by_config(curves, layers, title=None, colors=None, chance=Non
 def difficulty_forms(confidence, accuracy, layers, title=None):
     """Fig. 8: mean k-NN probe confidence (solid) and accuracy (dotted) per layer for the
     ground-truth class (left) and the consensus class (right) of each form of difficulty.
-    ``confidence`` and ``accuracy``: {"ground truth" | "consensus": {form: (L,)}}."""
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.4), sharey=True)
+    ``confidence`` and ``accuracy``: {"ground truth" | "consensus": {form: (L,)}}. The legend
+    sits in a row under the panels, clear of the curves, which fill both panels."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.9), sharey=True)
     x = np.arange(len(layers))
     for ax, which in zip(axes, ("ground truth", "consensus")):
         for form, c in confidence[which].items():
@@ -354,10 +355,11 @@ def difficulty_forms(confidence, accuracy, layers, title=None):
         ax.set_title(f"{which} class", fontsize=10)
         ax.set_ylim(-0.02, 1.02)
     axes[0].set_ylabel("confidence (solid), accuracy (dotted)")
-    axes[0].legend(fontsize=9, loc="best")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=9, loc="lower center", ncol=len(labels), frameon=False)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
 
 
