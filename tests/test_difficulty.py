@@ -82,6 +82,12 @@ def test_line_ends_first_last_min_max_and_nan_when_empty():
     assert all(np.isnan(v) for v in difficulty.line_ends(np.array([])).values())
 
 
+def test_peak_then_low_stops_at_until():
+    curve = np.array([0.1, 0.6, 0.7, 0.5, 0.4, 0.9])
+    assert difficulty.peak_then_low(curve, 4) == {"peak": 0.7, "epoch": 2, "low": 0.4}
+    assert difficulty.peak_then_low(curve, 5) == {"peak": 0.9, "epoch": 5, "low": 0.9}
+
+
 def test_spec_follows_table1():
     p = dict(dataset="fashion_mnist", arch="vgg16", width=0.125, n_models=4, n_train=100, n_test=50, epochs=10, batch_size=128, seed=0)
     s = baldock_specs.spec(p)

@@ -122,6 +122,15 @@ def line_ends(values: np.ndarray) -> dict[str, float]:
     return {"first": float(v[0]), "last": float(v[-1]), "min": float(v.min()), "max": float(v.max())}
 
 
+def peak_then_low(curve: np.ndarray, until: int) -> dict[str, float]:
+    """Over epochs 0 .. ``until`` of a per-epoch ``curve``: its peak, the peak's epoch and the lowest
+    value after it, e.g. test accuracy sliding while noisy labels are memorised before a
+    learning-rate drop (Fig. 5 middle)."""
+    v = np.asarray(curve, dtype=np.float64)[: until + 1]
+    top = int(np.nanargmax(v))
+    return {"peak": float(v[top]), "epoch": top, "low": float(np.nanmin(v[top:]))}
+
+
 def halves(probes: Probes, where: str) -> tuple[np.ndarray, np.ndarray]:
     """Mean depth of each point from the even and from the odd members: two independent halves of
     one ensemble (Fig. 2, diagonal)."""
