@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 from .. import metrics
 from ..plotting import COLORS, epoch_lines
+
+
+def integer_epochs(fig: plt.Figure) -> plt.Figure:
+    """Put integer ticks on every epoch axis of ``fig``: epochs are whole numbers, and matplotlib's
+    default locator would write 2.5 or 7.5 on a short run."""
+    for ax in fig.axes:
+        if ax.get_xlabel() == "epoch":
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return fig
+
+
+def _legend_outside(ax: plt.Axes) -> None:
+    """Move the axes' legend to the right of it, so that it never covers a curve."""
+    ax.legend(fontsize=9, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
 def consistency_histograms(
@@ -18,14 +35,19 @@ def consistency_histograms(
     suptitle: str = "",
     score: str = "consistency",
     baseline_label: str = "independent models, matched accuracy",
+    panel_width: float = 1.7,
 ) -> plt.Figure:
     """Hacohen Fig. 1/12: one histogram of consistency per shown epoch, one row per split
     (train above test); ``baseline`` (same layout) is drawn as an outline, e.g. matched
-    independent models. ``panels[split]`` is (len(epochs), n). With ``score="consensus"`` the
-    same panels show consensus (Fig. 3), annotated with its mean instead of the bimodality."""
+    independent models, and named in a legend below the panels (clear of the title at any
+    width). ``panels[split]`` is (len(epochs), n). With ``score="consensus"`` the same panels
+    show consensus (Fig. 3), annotated with its mean instead of the bimodality."""
     rows = list(panels)
-    height = 2.0 * len(rows) + 0.7
-    fig, axes = plt.subplots(len(rows), len(epochs), figsize=(1.7 * len(epochs), height), sharex=True, sharey=True, squeeze=False)
+    below = 0.35 if baseline is not None else 0.0
+    height = 2.0 * len(rows) + 0.7 + below
+    fig, axes = plt.subplots(
+        len(rows), len(epochs), figsize=(max(panel_width * len(epochs), 6.0), height), sharex=True, sharey=True, squeeze=False
+    )
     edges = (np.arange(n_models + 2) - 0.5) / n_models
     for r, split in enumerate(rows):
         for c, e in enumerate(epochs):
@@ -49,18 +71,20 @@ def consistency_histograms(
                 ax.set_xlabel(score)
     if baseline is not None:
         handle = plt.Line2D([], [], color=COLORS["independent"], ls="--", lw=1.4)
-        fig.legend([handle], [baseline_label], loc="upper right", fontsize=9, frameon=False)
+        fig.legend([handle], [baseline_label], loc="lower center", fontsize=9, frameon=False)
     if suptitle:
         fig.suptitle(suptitle, x=0.01, ha="left")
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / height))
+    fig.tight_layout(rect=(0, below / height, 1, 1 - 0.3 / height))
     return fig
 
 
 def epoch_curves(epochs: np.ndarray, curves: dict[str, np.ndarray], ylabel: str, title: str) -> plt.Figure:
     """A per-epoch summary (e.g. mean consensus) of each split beside its independent baseline."""
-    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
     epoch_lines(ax, epochs, curves)
     ax.set(xlabel="epoch", ylabel=ylabel, title=title)
+    _legend_outside(ax)
+    integer_epochs(fig)
     fig.tight_layout()
     return fig
 
@@ -96,14 +120,15 @@ def trajectories(epochs: np.ndarray, curves: dict[str, np.ndarray], images: dict
     """Hacohen App. E Fig. 29: the consistency of individual examples over epochs, with the
     example images beside the plot when given (keyed like ``curves``)."""
     n_img = len(images or {})
-    fig = plt.figure(figsize=(8, 3.6))
+    fig = plt.figure(figsize=(8, 4.4))
     grid = fig.add_gridspec(n_img or 1, 2, width_ratios=(6, 1 if n_img else 0.01), hspace=0.35, wspace=0.02)
     ax = fig.add_subplot(grid[:, 0])
     palette = sns.color_palette("deep", len(curves))
     for (name, y), colour in zip(curves.items(), palette):
         ax.plot(epochs, y, marker="o", ms=3, color=colour, label=name)
     ax.set(xlabel="epoch", ylabel="consistency", ylim=(-0.03, 1.03), title="consistency of individual training images")
-    ax.legend(fontsize=9, frameon=False, loc="center right")
+    ax.legend(fontsize=9, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for row, (img, colour) in enumerate(zip((images or {}).values(), palette)):
         iax = fig.add_subplot(grid[row, 1])
         iax.imshow(img.transpose(1, 2, 0).squeeze(), cmap="gray")
@@ -136,9 +161,10 @@ def matched_histograms(
 ) -> plt.Figure:
     """Hacohen Fig. 6a,b / 23: cross-consistency histograms, one panel per accuracy-matched
     epoch pair (titled by ``titles``), one row per split; ``n_models`` counts both collections."""
-    fig = consistency_histograms(panels, list(range(len(titles))), n_models, baseline=baseline, suptitle=suptitle)
+    fig = consistency_histograms(panels, list(range(len(titles))), n_models, baseline=baseline, suptitle=suptitle, panel_width=2.4)
     for ax, title in zip(fig.axes, titles):
         ax.set_title(title, fontsize=9)
+    fig.tight_layout(rect=(0, (0.35 if baseline is not None else 0.0) / fig.get_figheight(), 1, 1 - 0.3 / fig.get_figheight()))
     return fig
 
 
@@ -151,11 +177,18 @@ def accessibility_scatter(panels: dict[str, tuple[np.ndarray, np.ndarray, float,
     """Hacohen Fig. 6c-e / 24 / 25: accessibility of each example in one collection against
     another, one panel per pair of collections: ``panels[title] = (x, y, r, p)``, the Pearson
     r and p printed in the title."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.0 * len(panels), 4.0), squeeze=False)
     for ax, (name, (x, y, r, p)), ylabel in zip(axes[0], panels.items(), ylabels):
         ax.scatter(x, y, s=5, alpha=0.25, color=COLORS["test"], edgecolors="none")
         ax.plot([0, 1], [0, 1], color="k", lw=0.6, ls=":")
-        ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), xlabel=xlabel, ylabel=ylabel, aspect="equal")
+        wrap = {"width": 34, "break_long_words": False}
+        ax.set(
+            xlim=(-0.02, 1.02),
+            ylim=(-0.02, 1.02),
+            xlabel=textwrap.fill(xlabel, **wrap),
+            ylabel=textwrap.fill(ylabel, **wrap),
+            aspect="equal",
+        )
         ax.set_title(f"{name}\nr = {r:.2f}, {_p_text(p)}", fontsize=9)
     fig.tight_layout()
     return fig
@@ -186,12 +219,13 @@ def easy_overlap_bars(
 def collection_curves(epochs: np.ndarray, curves: dict[str, dict[str, np.ndarray]], ylabel: str, title: str) -> plt.Figure:
     """A per-epoch summary of several collections on each split: colour by split, line style by
     collection (``curves[collection][split]``), e.g. bimodality of non-linear vs linear nets."""
-    fig, ax = plt.subplots(figsize=(6, 3.4))
+    fig, ax = plt.subplots(figsize=(8, 3.4))
     for dash, (name, by_split) in zip(("-", "--", ":", "-."), curves.items()):
         for split, y in by_split.items():
             ax.plot(epochs, y, marker="o", ms=3, ls=dash, color=COLORS.get(split, "C0"), label=f"{name}, {split}")
     ax.set(xlabel="epoch", ylabel=ylabel, title=title)
-    ax.legend(fontsize=9, frameon=False)
+    _legend_outside(ax)
+    integer_epochs(fig)
     fig.tight_layout()
     return fig
 
@@ -212,7 +246,7 @@ def bimodality_comparison(
     bimodality axes (the measure can reach tens for a heavily skewed histogram)."""
     splits = list(dict.fromkeys(s for _, per in curves.values() for s in per))
     n = len(splits) + bool(accuracy)
-    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 4.4), squeeze=False)
     first = next(iter(curves))
     for ax, split in zip(axes[0], splits):
         for label, (epochs, per) in curves.items():
@@ -230,7 +264,7 @@ def bimodality_comparison(
         ax.axhline(0, color="k", lw=0.6)
         ax.set(xlabel="epoch", ylabel="kurtosis - skewness² - 1", title=f"bimodality of {split} consistency")
         ax.set_ylim(ylim or (min(0, ax.get_ylim()[0]), None))
-        ax.legend(fontsize=9, frameon=False)
+        ax.legend(fontsize=9, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     if accuracy:
         ax = axes[0, -1]
         epochs = curves[first][0]
@@ -239,7 +273,8 @@ def bimodality_comparison(
             ax.plot(epochs, acc.mean(0), marker="o", ms=3, color=colour, label=split)
             ax.fill_between(epochs, acc.min(0), acc.max(0), color=colour, alpha=0.2)
         ax.set(xlabel="epoch", ylabel="accuracy", title=f"{first}: accuracy (mean, min-max)", ylim=(0, 1))
-        ax.legend(fontsize=9, frameon=False)
+        ax.legend(fontsize=9, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    integer_epochs(fig)
     if title:
         fig.suptitle(title, x=0.01, ha="left")
     fig.tight_layout()
