@@ -27,6 +27,9 @@ def test_depth_distributions_drop_missing_depths_and_normalise():
         np.testing.assert_allclose(heights, [3 / 5, 1 / 5, 1 / 5, 0])
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["clean (mean 0.60)", "noisy (mean 2.00)"]
+    fig.canvas.draw()
+    legend, bars = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.y1 < bars.y0  # under the panel, off the bars
     plt.close(fig)
 
 

@@ -28,6 +28,9 @@ def test_learning_order_has_three_panels_with_one_curve_per_split():
     assert len(fig.axes) == 3
     assert len(fig.axes[1].lines) == 4 and len(fig.axes[2].lines) == 4
     assert [t.get_text() for t in fig.axes[2].get_xticklabels()] == ["input", "a", "b", "c", "softmax"]
+    fig.canvas.draw()
+    for ax in fig.axes[:2]:  # prediction depth and epoch: whole numbers only
+        assert all(float(tick).is_integer() for tick in ax.get_xticks())
     plt.close(fig)
 
 

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator, NullFormatter
+from matplotlib.transforms import offset_copy
 
 
 def _grid(n: int, ncols: int | None, size: tuple[float, float], **kw) -> tuple[plt.Figure, np.ndarray]:
@@ -29,8 +30,9 @@ def depth_distributions(
 
     ``panels[title][label]`` holds prediction depths (any shape; entries < 0 or nan, i.e. no
     depth or not counted, are dropped); ``n_layers[title]`` is the number of probes, so depths
-    run 0 .. n_layers - 1. Each series is drawn as a step outline with its mean in the legend."""
-    fig, axes = _grid(len(panels), ncols, (4.0, 3.0))
+    run 0 .. n_layers - 1. Each series is drawn as a step outline with its mean in the legend,
+    which sits under the panel's x label, off the bars."""
+    fig, axes = _grid(len(panels), ncols, (4.0, 3.4))
     for ax, (title, series) in zip(axes.flat, panels.items()):
         edges = np.arange(n_layers[title] + 1) - 0.5
         for i, (label, d) in enumerate(series.items()):
@@ -43,7 +45,9 @@ def depth_distributions(
         ax.set(title=title, xlabel="prediction depth", ylabel="probability")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_yscale("log")
-        ax.legend(fontsize=9, frameon=False)
+        _log_ticks(ax.yaxis)
+        under_label = offset_copy(ax.transAxes, fig=fig, y=-40, units="points")  # below the ticks and the x label
+        ax.legend(fontsize=9, frameon=False, loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=under_label)
     if suptitle:
         fig.suptitle(suptitle, x=0.01, ha="left")
     fig.tight_layout()
@@ -93,10 +97,16 @@ def _fraction_colorbar(fig: plt.Figure, mesh, ax: plt.Axes) -> None:
     text (matplotlib's default labels every minor tick of a log bar, in 7-pt clutter)."""
     cb = fig.colorbar(mesh, ax=ax, fraction=0.046, pad=0.03)
     cb.set_label("fraction of points", fontsize=9)
-    cb.ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 3.0)))
-    cb.ax.yaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
-    cb.ax.yaxis.set_minor_formatter(NullFormatter())
+    _log_ticks(cb.ax.yaxis)
     cb.ax.tick_params(labelsize=9)
+
+
+def _log_ticks(axis) -> None:
+    """Labels at 1 and 3 times powers of ten only on a log axis: matplotlib labels every minor
+    tick of a range shorter than two decades, and the labels run into each other."""
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 3.0)))
+    axis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def depth_markers(
@@ -254,6 +264,7 @@ def iteration_learned_by_depth(ax, levels, means, fractions, color="#2166ac", la
     ax.scatter(levels, means, s=np.asarray(fractions) * scale + 4, color=color, alpha=0.6, zorder=3)
     ax.set_xlabel("prediction depth (held-out)")
     ax.set_ylabel("mean iteration learned (95th pct = 1)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def learning_order(by_depth, training, inference, epochs, layers, title=None, depth_label=None):
@@ -267,6 +278,7 @@ def learning_order(by_depth, training, inference, epochs, layers, title=None, de
     for name, v in training.items():
         band(axes[1], epochs, v, SPLIT_COLORS.get(name), name, marker="o")
     axes[1].set_xlabel("epoch")
+    axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[1].set_ylabel("accuracy of the network")
     axes[1].set_title("training learning curve", fontsize=9)
     for name, v in inference.items():
