@@ -67,6 +67,7 @@ def hist2d_panels(
     colourbar per panel); empty cells stay white. Constrained layout keeps each panel's y label
     clear of the colourbar beside it."""
     fig, axes = _grid(len(panels), ncols, size, layout="constrained")
+    fig.get_layout_engine().set(wspace=0.08)  # room between a colourbar's label and the next panel's y label
     for ax, (title, p) in zip(axes.flat, panels.items()):
         x, y = np.asarray(p["x"], dtype=np.float64), np.asarray(p["y"], dtype=np.float64)
         ok = np.isfinite(x) & np.isfinite(y)
