@@ -161,14 +161,47 @@ def test_partition_splits_do_not_grow(tmp_path, capsys):
     assert "growing" not in capsys.readouterr().out and grown.meta["grown_from"] == 0
 
 
-def test_more_epochs_retrain_and_say_why(tmp_path, capsys):
+EXTENDED = {
+    "mlp with momentum": TrainConfig(
+        "mlp", 2, 2, arch_options=(("depth", 2), ("hidden", 16)), batch_size=50, momentum=0.9, keep_weights=True
+    ),
+    "conv net with dropout": TrainConfig("small_stvgg", 2, 1, width=0.125, batch_size=50, schedule="hacohen", keep_logits=True),
+}
+
+
+@pytest.mark.parametrize("family", list(EXTENDED))
+def test_a_stored_run_is_extended_to_more_epochs(family, tmp_path, capsys):
+    """A run extended from its stored epochs to more equals a fresh run of the longer length, with
+    momentum, dropout masks and per-epoch predictions; the extension trains only the new epochs."""
     from dataclasses import replace
 
     from replicate.store import Store
 
-    spec = runs.EnsembleSpec(runs.DataSpec(n_train=200, n_test=100), GROWN["mlp"])
+    cfg = EXTENDED[family]
+    short = runs.EnsembleSpec(runs.DataSpec(n_train=200, n_test=100, split="holdout"), cfg)
+    longer = replace(short, train=replace(cfg, epochs=cfg.epochs + 2))
+    store = Store(tmp_path / "store")
+    runs.ensemble(short, store, progress=False)
+    capsys.readouterr()
+    extended = runs.ensemble(longer, store, progress=False)
+    assert f"extending the stored {cfg.epochs}-epoch run to {cfg.epochs + 2} epochs" in capsys.readouterr().out
+    assert extended.meta["extended_from_epoch"] == cfg.epochs
+    fresh = runs.ensemble(longer, Store(tmp_path / "fresh"), progress=False)
+    assert fresh.arrays.keys() == extended.arrays.keys()
+    for name, a in fresh.arrays.items():
+        np.testing.assert_array_equal(extended.arrays[name], a, err_msg=name)
+
+
+def test_a_cosine_run_is_retrained_for_more_epochs_and_says_why(tmp_path, capsys):
+    from dataclasses import replace
+
+    from replicate.store import Store
+
+    spec = runs.EnsembleSpec(runs.DataSpec(n_train=200, n_test=100), replace(GROWN["mlp"], schedule="cosine"))
     store = Store(tmp_path)
     runs.ensemble(spec, store, progress=False)
     capsys.readouterr()
-    runs.ensemble(replace(spec, train=replace(spec.train, epochs=3)), store, progress=False)
-    assert "a stored run of this spec has 2 epochs; a run is not extended to 3" in capsys.readouterr().out
+    longer = runs.ensemble(replace(spec, train=replace(spec.train, epochs=3)), store, progress=False)
+    out = capsys.readouterr().out
+    assert "a stored run of this spec has 2 epochs; it is not extended to 3 (its learning-rate schedule depends on the number" in out
+    assert longer.meta["extended_from_epoch"] == 0

@@ -58,14 +58,14 @@ class Draw:
     def record(self, name: str, record: Record) -> Record:
         """``record`` (the ensemble ``name`` of the frame) seen through this draw: its members and,
         for every split the draw resamples, its examples, in the drawn order (the training masks
-        along the drawn training examples too). Its weights are left out: no claim reads them and
-        a draw would copy them."""
+        along the drawn training examples too). Its weights and resume state are left out: no claim
+        reads them and a draw would copy them."""
         if self.whole:
             return record
         m = self.networks.get(name)
         arrays = {}
         for k, a in record.arrays.items():
-            if k.startswith("weights/"):
+            if k.startswith(("weights/", "resume/")):
                 continue
             head, _, split = (k + "/train" if k in ("relabelled", "masks") else k).partition("/")
             if k == "masks" and len(record.arrays.get("labels/train", ())) != a.shape[1]:

@@ -18,7 +18,7 @@ from tqdm import tqdm
 from . import data, imagestats, models, provenance
 from .store import Store, say
 from .store import key as store_key
-from .train import State, TrainConfig, resolve_engine, train_ensemble
+from .train import State, TrainConfig, extends, resolve_engine, train_ensemble
 
 VERSION = "ensemble-2"
 SPLITS = ("same", "holdout", "partition")
@@ -171,7 +171,11 @@ class Record:
         return self.correct(split).mean(-1)
 
 
-def _arrays(train: data.Arrays, evals: dict[str, data.Arrays], masks: np.ndarray, state: State, weights: bool) -> dict[str, np.ndarray]:
+def _arrays(
+    train: data.Arrays, evals: dict[str, data.Arrays], masks: np.ndarray, state: State, weights: bool, resume: bool
+) -> dict[str, np.ndarray]:
+    """An entry's arrays; with ``resume``, also what extending the run to more epochs needs: the
+    epochs done, and the parameters, buffers and momentum at the end."""
     out = {"masks": masks, "loss": state.loss, "relabelled": train.relabelled, "original_labels/train": train.original_y}
     for split, a in evals.items():
         out |= {f"preds/{split}": state.preds[split], f"labels/{split}": a.y, f"ids/{split}": a.ids}
@@ -181,7 +185,40 @@ def _arrays(train: data.Arrays, evals: dict[str, data.Arrays], masks: np.ndarray
             out[f"logits/{split}"] = state.extra["logits"][split]
     if weights:
         out |= {f"weights/{k}": v.cpu().numpy() for k, v in {**state.params, **state.buffers}.items()}
+    if resume:
+        out["resume/epoch"] = np.full(len(masks), state.epoch)
+        for part in ("params", "buffers", "momentum"):
+            out |= {f"resume/{part}/{k}": v.cpu().numpy() for k, v in getattr(state, part).items()}
     return out
+
+
+def _resumed(arrays: dict[str, np.ndarray], part: str) -> dict[str, torch.Tensor]:
+    head = f"resume/{part}/"
+    return {k[len(head) :]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith(head)}
+
+
+def _extended(arrays: dict[str, np.ndarray], meta: dict, cfg: TrainConfig) -> State | None:
+    """The training state at the end of a stored run, laid out for ``cfg``'s longer run (predictions
+    and losses of the epochs to come still zero); None when the entry kept no resume state."""
+    if "resume/epoch" not in arrays:
+        return None
+    done = int(arrays["resume/epoch"][0])
+    splits = [k.split("/", 1)[1] for k in arrays if k.startswith("preds/")]
+    preds = {s: np.zeros((*arrays[f"preds/{s}"].shape[:1], cfg.epochs + 1, arrays[f"preds/{s}"].shape[2]), np.int16) for s in splits}
+    for s in splits:
+        preds[s][:, : done + 1] = arrays[f"preds/{s}"]
+    loss = np.zeros((len(arrays["loss"]), cfg.epochs), np.float32)
+    loss[:, :done] = arrays["loss"]
+    return State(
+        epoch=done,
+        params=_resumed(arrays, "params"),
+        buffers=_resumed(arrays, "buffers"),
+        momentum=_resumed(arrays, "momentum"),
+        preds=preds,
+        step_preds={s: arrays.get(f"step_preds/{s}", np.zeros((len(loss), 0, preds[s].shape[2]), np.int16)) for s in splits},
+        loss=loss,
+        extra={"seconds": meta.get("train_seconds", 0.0)},
+    )
 
 
 def _checkpoint(state: State) -> dict:
@@ -231,12 +268,23 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
                 return {a: v[:n] if per_member(a) else v for a, v in hit[0].items()}, {**hit[1], "spec": asdict(spec), "key": k}
             if hit is not None:
                 return _train(spec, k, store, dev, progress, grow=(m, hit[0]))
-        other = sorted(_relatives(spec, store, dev, "epochs"))
+        other = _relatives(spec, store, dev, "epochs")
+        shorter = sorted((e for e in other if e < spec.train.epochs), reverse=True)
+        if shorter and extends(spec.train):
+            hit = store.load("ensemble", other[shorter[0]])
+            start = _extended(*hit, spec.train) if hit is not None else None
+            if start is not None:
+                say(f"ensemble: extending the stored {shorter[0]}-epoch run to {spec.train.epochs} epochs")
+                return _train(spec, k, store, dev, progress, start=start)
         if other:
+            why = (
+                "its learning-rate schedule depends on the number of epochs"
+                if not extends(spec.train)
+                else "a stored run has more epochs, or keeps no resume state (trained before runs were extendable)"
+            )
             say(
-                f"ensemble: a stored run of this spec has {', '.join(map(str, other))} epochs; a run is not extended to "
-                f"{spec.train.epochs} (its entry keeps no optimiser state, and the learning-rate schedule depends on the "
-                "number of epochs): training from scratch"
+                f"ensemble: a stored run of this spec has {', '.join(map(str, sorted(other)))} epochs; it is not extended to "
+                f"{spec.train.epochs} ({why}): training from scratch"
             )
         return _train(spec, k, store, dev, progress)
 
@@ -245,8 +293,8 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
 
 def per_member(name: str) -> bool:
     """Whether the ensemble array ``name`` has one row per member (masks, losses, predictions,
-    logits, weights) rather than one per example or none."""
-    return name in ("masks", "loss") or name.split("/")[0] in ("preds", "step_preds", "logits", "weights")
+    logits, weights, resume state) rather than one per example or none."""
+    return name in ("masks", "loss") or name.split("/")[0] in ("preds", "step_preds", "logits", "weights", "resume")
 
 
 def _relatives(spec: EnsembleSpec, store: Store, dev: torch.device, field: str) -> dict[int, str]:
@@ -269,11 +317,18 @@ def _relatives(spec: EnsembleSpec, store: Store, dev: torch.device, field: str) 
 
 
 def _train(
-    spec: EnsembleSpec, k: str, store: Store, dev: torch.device, progress: bool | None, grow: tuple[int, dict] = (0, {})
+    spec: EnsembleSpec,
+    k: str,
+    store: Store,
+    dev: torch.device,
+    progress: bool | None,
+    grow: tuple[int, dict] = (0, {}),
+    start: State | None = None,
 ) -> tuple[dict[str, np.ndarray], dict]:
     """Train the ensemble of ``spec``: its arrays and metadata. ``grow`` = (m, the arrays of a stored
     m-member ensemble of the same spec): train members m.. only and put them after the stored
-    ones. With a cluster (:mod:`.cluster`), the members train in shards on its workers."""
+    ones. ``start``: the state of a shorter stored run to extend (in this process). With a cluster
+    (:mod:`.cluster`), the members train in shards on its workers."""
     from . import cluster
 
     store.check_writable()
@@ -281,7 +336,10 @@ def _train(
     n = spec.train.n_models
     if first:
         say(f"ensemble: growing {first} stored networks to {n}: training members {first}..{n - 1}")
-    if cluster.address():
+    extended = start.epoch if start is not None else 0
+    if start is not None:
+        parts = [train_members(spec, range(n), store, dev, progress, start=start)]
+    elif cluster.address():
         parts = cluster.train(spec, range(first, n), store.root, dev)
     else:
         parts = [train_members(spec, range(first, n), store, dev, progress)]
@@ -297,16 +355,18 @@ def _train(
         "resumed_from_epoch": max(m["resumed_from_epoch"] for _, m in parts),
         "shards": [m["members"] for _, m in parts],
         "grown_from": first,
+        "extended_from_epoch": extended,
     }
     return arrays, meta
 
 
 def train_members(
-    spec: EnsembleSpec, members: range, store: Store, dev: torch.device, progress: bool | None = None
+    spec: EnsembleSpec, members: range, store: Store, dev: torch.device, progress: bool | None = None, start: State | None = None
 ) -> tuple[dict[str, np.ndarray], dict]:
     """Train the members ``members`` of the ensemble of ``spec`` (a shard, or all of them), resuming
-    from their checkpoint: the arrays of those members and the metadata of their training. Each
-    member equals itself trained beside all the others (shard-invariant training)."""
+    from their checkpoint, else from ``start`` (a shorter run being extended): the arrays of those
+    members and the metadata of their training. Each member equals itself trained beside all the
+    others (shard-invariant training)."""
     k = spec.key(dev)
     n = spec.train.n_models
     ck_key = k if members == range(n) else f"{k}.members-{members.start}-{members.stop}"
@@ -316,12 +376,13 @@ def train_members(
     ck = store.load_checkpoint("ensemble", ck_key)
     if ck is not None and ck.get("members", 0) != members.start:
         ck = None  # a checkpoint of another set of members
-    state = _state(ck) if ck is not None else None
+    state = _state(ck) if ck is not None else start
+    resumed = state.epoch if state else 0
     spent = state.extra["seconds"] if state else 0.0
-    start = time.perf_counter()
+    began = time.perf_counter()
 
     def checkpoint(st: State) -> None:
-        st.extra["seconds"] = spent + time.perf_counter() - start
+        st.extra["seconds"] = spent + time.perf_counter() - began
         store.save_checkpoint("ensemble", ck_key, {**_checkpoint(st), "members": members.start})
 
     state = train_ensemble(
@@ -342,11 +403,11 @@ def train_members(
         "engine": state.extra["engine"],
         "device": str(dev),
         "members": [members.start, members.stop],
-        "train_seconds": round(spent + time.perf_counter() - start, 2),
-        "resumed_from_epoch": ck["epoch"] if ck else 0,
+        "train_seconds": round(spent + time.perf_counter() - began, 2),
+        "resumed_from_epoch": resumed,
         **provenance.info(),
     }
-    return _arrays(train, evals, masks[members.start : members.stop], state, spec.train.keep_weights), meta
+    return _arrays(train, evals, masks[members.start : members.stop], state, spec.train.keep_weights, extends(spec.train)), meta
 
 
 # --- Image statistics of a whole data set, kept in the run store ---

@@ -99,6 +99,12 @@ def lr_at(cfg: TrainConfig, step: int, steps_per_epoch: int) -> float:
     return cfg.lr
 
 
+def extends(cfg: TrainConfig) -> bool:
+    """Whether a run of ``cfg`` can be extended to more epochs: its learning rate at every step does
+    not depend on the number of epochs (every schedule but cosine annealing)."""
+    return cfg.schedule != "cosine"
+
+
 def loss_fn(name: str, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Per-example loss: cross-entropy, or Baldock's 0-Hinge sum_{j != y} max(0, z_j - z_y)
     (Sec. 3.3; zero gradient once the prediction is correct, so no push towards confidence)."""
