@@ -70,7 +70,7 @@ SKIP = re.compile(
     r"|\b(?:Figs?\.|Figures?|Tables?|Secs?\.|Sections?|Eqs?\.|Equations?|Appendix|App\.|et al\.,?)\s*[A-Z]?\d+[a-z]?(?:[-–,]\s*\d+[a-z]?)*"
     r"|\b95%"  # the interval's level
 )
-NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?(?![\w])")
+NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)[-−]?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?(?![\w])")
 
 
 def value(token: str) -> float:
@@ -80,5 +80,6 @@ def value(token: str) -> float:
 
 def loose(markdown: str) -> list[str]:
     """The numbers that ``markdown`` writes out itself rather than reading them through a glue role
-    (figure, table and section references, citations' years and the 95% of an interval aside)."""
+    (names such as CIFAR-10 or ResNet18, figure, table and section references, citations' years and
+    the 95% of an interval aside)."""
     return NUMBER.findall(SKIP.sub(" ", markdown))
