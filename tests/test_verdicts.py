@@ -162,6 +162,7 @@ def test_the_interval_is_the_hull_of_the_percentile_interval_and_its_move_onto_t
     assert bootstrap.interval(0.5, draws) == pytest.approx((0.025, 0.975))
     assert bootstrap.interval(0.9, draws) == pytest.approx((0.025, 1.375))  # the point high in its draws
     assert bootstrap.interval(0.1, draws) == pytest.approx((-0.375, 0.975))
+    assert bootstrap.interval(0.9, draws, bounds=(-1, 1)) == pytest.approx((0.025, 1.0))  # a correlation stays within [-1, 1]
 
 
 def test_draws_are_seeded_and_resample_only_their_unit():

@@ -23,6 +23,7 @@ seeded, so an interval is the same on every run of the same data. Each draw is o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -117,19 +118,21 @@ def draws(f: Frame, unit: str, n: int = RESAMPLES, seed: int = 0) -> Iterator[Dr
         )
 
 
-def interval(point: float, draws: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
+def interval(
+    point: float, draws: np.ndarray, level: float = LEVEL, bounds: tuple[float, float] = (-math.inf, math.inf)
+) -> tuple[float, float]:
     """The central ``level`` percentile interval of the finite bootstrap ``draws``, widened to cover
     that interval moved by the bootstrap's bias (so that the draws' median sits on ``point``): the
-    hull of the two. Unbiased draws give the percentile interval; biased ones (repeated networks
-    agree with themselves) an interval wide enough for both readings, which may reach past a
-    bounded statistic's range (nan, nan if no draw is finite)."""
+    hull of the two, kept within the statistic's ``bounds`` (a correlation's [-1, 1]). Unbiased draws
+    give the percentile interval; biased ones (repeated networks agree with themselves) an interval
+    wide enough for both readings (nan, nan if no draw is finite)."""
     v = np.asarray(draws, dtype=np.float64)
     v = v[np.isfinite(v)]
     if not v.size:
         return float("nan"), float("nan")
     lo, mid, hi = np.percentile(v, [50 * (1 - level), 50, 50 * (1 + level)])
     shift = point - mid if np.isfinite(point) else 0.0
-    return float(min(lo, lo + shift)), float(max(hi, hi + shift))
+    return float(max(bounds[0], min(lo, lo + shift))), float(min(bounds[1], max(hi, hi + shift)))
 
 
 def resample(statistics: Callable[[Draw], Mapping[str, object]], f: Frame, unit: str, n: int = RESAMPLES, seed: int = 0) -> list[Mapping]:

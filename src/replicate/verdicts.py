@@ -277,10 +277,11 @@ def check(
     if not reason and undefined.mean() > MOST_UNDEFINED:
         reason = f"the statistic is undefined on {undefined.sum()} of {len(draws)} bootstrap draws"
     ok = ~undefined
-    value_iv = bootstrap.interval(r, rs[ok])
+    value_iv = bootstrap.interval(r, rs[ok], bounds=(-1.0, 1.0) if pvalue else (-math.inf, math.inf))  # tested by p: a correlation
     holds = None
     if not reason:
-        holds = claim.test.decide(value_iv, bootstrap.interval(r - threshold, (rs - ts)[ok]), bootstrap.interval(p, ps[ok]))
+        p_iv = bootstrap.interval(p, ps[ok], bounds=(0.0, 1.0))
+        holds = claim.test.decide(value_iv, bootstrap.interval(r - threshold, (rs - ts)[ok]), p_iv)
         if holds is None:
             reason = f"the {bootstrap.LEVEL:.0%} interval straddles the line"
     return Claim(
