@@ -27,11 +27,18 @@ def _overlap(fig, a, b) -> bool:
     return _box(fig, a).overlaps(_box(fig, b))
 
 
-def test_epoch_axes_have_integer_ticks():
-    fig = plots.epoch_curves(EPOCHS, {"train": RNG.random(4), "test": RNG.random(4)}, "mean consensus", "t")
+@pytest.mark.parametrize("draw", ["epoch_curves", "bimodality_curves"])
+def test_epoch_axes_have_integer_ticks(draw):
+    from replicate import plotting
+
+    if draw == "epoch_curves":
+        fig = plots.epoch_curves(EPOCHS, {"train": RNG.random(4), "test": RNG.random(4)}, "mean consensus", "t")
+    else:
+        fig = plotting.bimodality_curves(EPOCHS, {"test": RNG.random(4)}, accuracy={"test": RNG.random((3, 4))})
     fig.canvas.draw()
-    ticks = fig.axes[0].get_xticks()
-    assert len(ticks) > 1 and np.allclose(ticks, np.round(ticks))
+    for ax in fig.axes:
+        ticks = ax.get_xticks()
+        assert len(ticks) > 1 and np.allclose(ticks, np.round(ticks))
 
 
 @pytest.mark.parametrize("draw", ["epoch_curves", "collection_curves"])

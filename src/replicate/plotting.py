@@ -6,6 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 COLORS = {
     "train": "#2166ac",
@@ -64,6 +65,15 @@ def bimodality_curves(epochs: np.ndarray, curves: dict[str, np.ndarray], accurac
         ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy (mean, min-max over models)", ylim=(0, 1))
         ax.legend(fontsize=9, frameon=False)
     fig.tight_layout()
+    return integer_epochs(fig)
+
+
+def integer_epochs(fig: plt.Figure) -> plt.Figure:
+    """Put integer ticks on every epoch axis of ``fig``: epochs are whole numbers, and matplotlib's
+    default locator would write 2.5 or 7.5 on a short run."""
+    for ax in fig.axes:
+        if ax.get_xlabel() == "epoch":
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
 
 

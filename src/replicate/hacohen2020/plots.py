@@ -10,16 +10,7 @@ import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 
 from .. import metrics
-from ..plotting import COLORS, epoch_lines
-
-
-def integer_epochs(fig: plt.Figure) -> plt.Figure:
-    """Put integer ticks on every epoch axis of ``fig``: epochs are whole numbers, and matplotlib's
-    default locator would write 2.5 or 7.5 on a short run."""
-    for ax in fig.axes:
-        if ax.get_xlabel() == "epoch":
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    return fig
+from ..plotting import COLORS, epoch_lines, integer_epochs
 
 
 def _legend_outside(ax: plt.Axes) -> None:
