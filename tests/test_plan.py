@@ -74,7 +74,9 @@ def test_a_parameter_file_that_does_not_build_is_named(tmp_path):
     (folder / "params").mkdir(parents=True)
     shutil.copy(pipeline.find("hacohen2020/h1", ROOT), folder)
     (folder / "params" / "h1.paper.yaml").write_text("arch: transformer\n")
-    with pytest.raises(pipeline.ParameterError, match="hacohen2020/h1 at paper scale does not build: arch='transformer' is not allowed; choose one of: mlp"):
+    with pytest.raises(
+        pipeline.ParameterError, match="hacohen2020/h1 at paper scale does not build: arch='transformer' is not allowed; choose one of: mlp"
+    ):
         plan.ensembles("hacohen2020/h1", "paper", tmp_path)
 
 
