@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from replicate import prose
 from replicate.hacohen2020 import compare
 
 
@@ -11,14 +12,14 @@ from replicate.hacohen2020 import compare
     [([], "no epoch"), ([3], "epoch 3"), (np.array([2, 3, 4]), "epochs 2 to 4"), ([5, 2, 3], "epochs 2, 3 and 5")],
 )
 def test_epoch_span_says_the_picked_epochs(epochs, text):
-    assert compare.epoch_span(epochs) == text
+    assert prose.epoch_span(epochs) == text
 
 
 @pytest.mark.parametrize(
     ("names", "text"), [([], "none"), (["Coat"], "Coat"), (["Pullover", "Shirt"], "Pullover and Shirt"), (["a", "b", "c"], "a, b and c")]
 )
 def test_listed_joins_names_as_prose(names, text):
-    assert compare.listed(names) == text
+    assert prose.listed(names) == text
 
 
 def test_lowest_epoch_is_the_checked_minimum_skipping_nan():

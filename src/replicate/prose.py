@@ -83,3 +83,24 @@ def loose(markdown: str) -> list[str]:
     (names such as CIFAR-10 or ResNet18, figure, table and section references, citations' years and
     the 95% of an interval aside)."""
     return NUMBER.findall(SKIP.sub(" ", markdown))
+
+
+def epoch_span(epochs: np.ndarray | list[int]) -> str:
+    """The epochs a rule picked, as prose says them ("epochs 2 to 8", "epoch 3", "no epoch"), so a
+    page can glue the checked epochs of whatever run it made."""
+    e = sorted(int(x) for x in epochs)
+    if not e:
+        return "no epoch"
+    if len(e) == 1:
+        return f"epoch {e[0]}"
+    if e == list(range(e[0], e[-1] + 1)):
+        return f"epochs {e[0]} to {e[-1]}"
+    return "epochs " + listed([str(x) for x in e])
+
+
+def listed(names: list[str]) -> str:
+    """Names joined as prose lists them ("a, b and c"), "none" for no name: a page glues a run's
+    classes by name."""
+    if not names:
+        return "none"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

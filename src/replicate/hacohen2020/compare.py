@@ -108,27 +108,6 @@ def exclusive_share(overlap: np.ndarray) -> np.ndarray:
     return np.divide(overlap[..., 2], size_b, out=np.zeros(size_b.shape), where=size_b > 0)
 
 
-def epoch_span(epochs: np.ndarray | list[int]) -> str:
-    """The epochs a rule picked, as prose says them ("epochs 2 to 8", "epoch 3", "no epoch"), so a
-    page can quote the checked epochs of whatever run it made."""
-    e = sorted(int(x) for x in epochs)
-    if not e:
-        return "no epoch"
-    if len(e) == 1:
-        return f"epoch {e[0]}"
-    if e == list(range(e[0], e[-1] + 1)):
-        return f"epochs {e[0]} to {e[-1]}"
-    return "epochs " + listed([str(x) for x in e])
-
-
-def listed(names: list[str]) -> str:
-    """Names joined as prose lists them ("a, b and c"), "none" for no name: a page quotes a run's
-    classes by name."""
-    if not names:
-        return "none"
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def lowest_epoch(curve: np.ndarray, checked: np.ndarray | list[int]) -> int:
     """The checked epoch at which a per-epoch curve is smallest, epochs without a value (nan)
     skipped; -1 if none is left. Says where a claim's minimum over epochs (Sec. 5) lies."""
