@@ -251,3 +251,13 @@ def test_logistic_probes_shapes(tiny):
     widths = layers.probe_widths(rec)
     assert list(widths) == ["input", *[f"fc{i}" for i in range(1, 8)], "out", "softmax"]
     assert widths["input"] == 3 * 32 * 32 and widths["fc1"] == 20 and widths["softmax"] == 2
+
+
+def test_training_accuracy_counts_only_each_members_own_training_points():
+    from replicate.runs import Record
+
+    preds = np.array([[[0, 0, 0, 0], [0, 1, 1, 0]], [[0, 0, 0, 0], [0, 1, 1, 0]]], np.int16)  # (M=2, epochs 0-1, n=4)
+    masks = np.array([[True, True, True, False], [False, True, True, True]])
+    arrays = {"preds/train": preds, "labels/train": np.array([0, 1, 0, 1]), "masks": masks}
+    record = Record(None, "k", arrays, {"n_classes": 2})
+    np.testing.assert_allclose(difficulty.training_accuracy(record), [2 / 3, 1 / 3])  # member 1's right answer on point 0 is held out

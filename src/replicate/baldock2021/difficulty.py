@@ -305,3 +305,11 @@ def one_against_others(probes: Probes, labels: np.ndarray, n_classes: int, one: 
     cc = metrics.consensus_consistency(probes.net_pred("test"), labels, n_classes, others)
     d = probes.depth("test")[one]
     return metrics.correlation(np.where(d >= 0, d, np.nan), cc, "spearman").r
+
+
+def training_accuracy(record: Record) -> np.ndarray:
+    """(M,) each member's final accuracy on the pool points it trained on, against the labels it
+    trained on: whether the ensemble fits its training data, as the paper's models do (an under-fit
+    model leaves points without a prediction depth, App. A.6.1)."""
+    right = record.correct("train")[:, -1] & record.masks
+    return right.sum(1) / record.masks.sum(1)
