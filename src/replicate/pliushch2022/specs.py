@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..hacohen2020 import specs as hacohen
+from ..hacohen2020.specs import random_labels_spec
 from ..runs import DataSpec, EnsembleSpec
 from ..train import TrainConfig
 
@@ -42,7 +42,7 @@ def _architectures(p: dict) -> dict[str, EnsembleSpec]:
 
 PLANNED: dict[str, Callable[[dict], dict[str, EnsembleSpec]]] = {
     "p1": lambda p: {"repeats": spec(p)},
-    "p2": lambda p: {"random labels": hacohen.random_labels_spec(p["h8"])},
+    "p2": lambda p: {"random labels": random_labels_spec(p["h8"])},
     "p3": _architectures,
     "p4": lambda p: {"repeats": spec(p)},
     "p5": lambda p: {"repeats": spec(p)},
