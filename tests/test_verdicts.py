@@ -311,3 +311,11 @@ def test_the_chance_guard_skips_a_run_evaluated_on_no_labelled_split():
     run = FakeRun()
     run.arrays = {k: v for k, v in run.arrays.items() if not k.startswith("preds/")}
     assert verdicts.degenerate([run], learning=True, needs=2) == ""
+
+
+def test_claims_files_are_written_whole_and_readable_by_all(tmp_path):
+    path = tmp_path / "results" / "claims.json"
+    verdicts.write_json(path, {"claims": []})
+    assert json.loads(path.read_text()) == {"claims": []}
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in path.parent.iterdir()] == ["claims.json"]  # no temporary file left

@@ -430,11 +430,13 @@ def report(
 
 def write_json(path: Path, content: dict) -> None:
     """Write ``content`` to ``path`` atomically (a temporary file beside it, then one rename), so a
-    reader never sees half a file and a killed run leaves the old one."""
+    reader never sees half a file and a killed run leaves the old one; readable by all, like any
+    file the book serves (a temporary file starts private)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "w") as f:
         json.dump(content, f, indent=1)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 
