@@ -373,3 +373,10 @@ def test_a_corrupt_local_file_names_the_files_and_the_fix(tmp_path, monkeypatch,
         name = "cifar10"
     with pytest.raises(DataError, match=rf"local files of {name} in {folder} are corrupt or truncated .*replicate data {name}"):
         data.load(name, "test", root=tmp_path, download=False)
+
+
+@pytest.mark.parametrize("name", ["fashion_mnist", "gabor", "gaussians"])
+def test_the_shapes_known_without_loading_are_the_loaded_ones(name):
+    a = data.load(name, "test")
+    assert (a.x.shape[1:], a.n_classes) == data.SHAPES[name]
+    assert len(a.y) == data.SIZES[name]["test"]

@@ -13,17 +13,6 @@ from torch.utils.flop_counter import FlopCounterMode
 from . import data, models
 from .runs import EnsembleSpec
 
-SHAPES: dict[str, tuple[tuple[int, int, int], int]] = {
-    "fashion_mnist": ((1, 28, 28), 10),
-    "mnist": ((1, 28, 28), 10),
-    "cifar10": ((3, 32, 32), 10),
-    "cifar100": ((3, 32, 32), 100),
-    "svhn": ((3, 32, 32), 10),
-    "gabor": ((3, 32, 32), len(data.GABOR_CLASSES)),
-    "gaussians": ((3, 32, 32), 2),
-}
-"""Image shape and number of classes of every data set, known without loading it."""
-
 DEVICES: dict[str, tuple[float, str]] = {
     "cpu": (8e10, "this 2-core machine: about 40% of its measured 200 GFLOP/s float32 matmul peak"),
     "t4": (4e12, "NVIDIA T4: about half of its 8.1 TFLOP/s float32 peak"),
@@ -33,9 +22,6 @@ DEVICES: dict[str, tuple[float, str]] = {
 }
 """Sustained FLOP/s when training small networks, by device class: assumptions, not measurements
 (only the CPU's peak was measured here); ``replicate plan`` states the one it uses."""
-
-HOLDOUT = 0.9
-"""The share of the pool each member of a holdout split trains on (:func:`data.holdout_masks`)."""
 
 
 @dataclass(frozen=True)
@@ -92,11 +78,11 @@ class Cost:
 def sizes(spec: EnsembleSpec) -> tuple[int, int, int]:
     """(pool, test, per-member training examples) of ``spec``'s data view, from the data sets' sizes."""
     d = spec.data
-    share = len(d.classes) / SHAPES[d.dataset][1] if d.classes else 1.0
+    share = len(d.classes) / data.SHAPES[d.dataset][1] if d.classes else 1.0
     pool, test = (round(data.SIZES[d.dataset][s] * share) for s in ("train", "test"))
     pool, test = min(pool, d.n_train or pool), min(test, d.n_test or test)
     n = spec.train.n_models
-    member = {"holdout": round(HOLDOUT * pool), "partition": pool // n}.get(d.split, pool)
+    member = {"holdout": round(data.HOLDOUT * pool), "partition": pool // n}.get(d.split, pool)
     return pool, test, member
 
 
@@ -108,7 +94,7 @@ def ensemble(spec: EnsembleSpec, probe_dim: int | None = 256) -> Cost:
     dimensions after a random projection. Peak memory per member: weights, gradients and momentum,
     plus one batch's activations and their gradients."""
     t, d = spec.train, spec.data
-    in_shape, n_classes = SHAPES[d.dataset]
+    in_shape, n_classes = data.SHAPES[d.dataset]
     m = model(t.arch, in_shape, n_classes, t.width, tuple(t.arch_options))
     pool, test, member = sizes(spec)
     n_eval = (pool if d.eval_train else 0) + test * (1 + len(d.ood))

@@ -67,6 +67,21 @@ SIZES: dict[str, dict[str, int]] = {
     "gaussians": {split: 2 * n for split, n in GAUSSIANS_PER_CLASS.items()},
 }
 """Examples per split of every data set, known without loading it (to check sizes before a run)."""
+
+SHAPES: dict[str, tuple[tuple[int, int, int], int]] = {
+    "fashion_mnist": ((1, 28, 28), 10),
+    "mnist": ((1, 28, 28), 10),
+    "cifar10": ((3, 32, 32), 10),
+    "cifar100": ((3, 32, 32), 100),
+    "svhn": ((3, 32, 32), 10),
+    "gabor": ((3, 32, 32), len(GABOR_CLASSES)),
+    "gaussians": ((3, 32, 32), 2),
+}
+"""Image shape (C, H, W) and number of classes of every data set, known without loading it (to
+price a run before it starts, ``replicate plan``)."""
+
+HOLDOUT = 0.9
+"""The share of the pool each member of a 90:10 split trains on (Baldock et al. 2021)."""
 GAUSSIANS_SHIFT = 0.1
 
 _STREAMS = {"gabor": 1, "gaussians": 2}
@@ -259,7 +274,7 @@ def noise_images(like: Arrays, n: int, seed: int) -> Arrays:
     return Arrays(noise.astype(like.x.dtype), labels, np.arange(n), labels, like.n_classes, f"{like.name}-noise", like.split)
 
 
-def holdout_masks(n: int, n_models: int, seed: int, train_fraction: float = 0.9) -> np.ndarray:
+def holdout_masks(n: int, n_models: int, seed: int, train_fraction: float = HOLDOUT) -> np.ndarray:
     """Bool (n_models, n): per model an independent split with exactly round(train_fraction * n) training points.
 
     Baldock et al. (2021) train each model on a random 90% and score the held-out 10%.

@@ -72,11 +72,7 @@ def member_net(record: Record, i: int, device: str | torch.device | None = None)
     with torch.random.fork_rng(devices=[]):
         net = models.build(cfg.arch, in_shape, record.n_classes, cfg.width, **dict(cfg.arch_options))
     net.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v[i])) for k, v in weights.items()})
-    return net.to(_device(device)).eval()
-
-
-def _device(device: str | torch.device | None) -> torch.device:
-    return torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    return net.to(train.default_device(device)).eval()
 
 
 def projection(dim: int, probe_dim: int, seed: int, layer: int) -> torch.Tensor:

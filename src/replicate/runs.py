@@ -18,7 +18,7 @@ from tqdm import tqdm
 from . import data, imagestats, models, provenance
 from .store import Store, say
 from .store import key as store_key
-from .train import State, TrainConfig, extends, resolve_engine, train_ensemble
+from .train import State, TrainConfig, default_device, extends, resolve_engine, train_ensemble
 
 VERSION = "ensemble-2"
 SPLITS = ("same", "holdout", "partition")
@@ -73,12 +73,7 @@ class EnsembleSpec:
         dropout under the batched engine draw each member's masks from its own generator since
         shard-invariant training; their key says so, so that entries trained with masks drawn for
         the whole ensemble at once are not read as theirs."""
-        engine = resolve_engine(self.train.engine, self.train.arch, device)
-        spec = {"data": _non_default(self.data), "train": _non_default(self.train)}
-        t = self.train
-        if engine == "batched" and models.has_dropout(t.arch, t.width, **dict(t.arch_options)):
-            spec["dropout"] = "per-member"
-        return store_key("ensemble", {**spec, "device": device.type, "engine": engine}, VERSION)
+        return store_key("ensemble", self._described(device), VERSION)
 
     def member_key(self, device: torch.device) -> str:
         """What a member of this ensemble is, whatever the number of its members: :meth:`key`
@@ -86,11 +81,17 @@ class EnsembleSpec:
         masks depend on it. Keys per-member derived entries (probes), so a grown ensemble reuses them."""
         if self.data.split == "partition":
             return self.key(device)
-        spec = {"data": _non_default(self.data), "train": {k: v for k, v in _non_default(self.train).items() if k != "n_models"}}
-        engine = resolve_engine(self.train.engine, self.train.arch, device)
-        if engine == "batched" and models.has_dropout(self.train.arch, self.train.width, **dict(self.train.arch_options)):
+        return store_key("ensemble-member", self._described(device, without="n_models"), VERSION)
+
+    def _described(self, device: torch.device, without: str = "") -> dict:
+        """What a key hashes: the non-default fields of the data and of the training (but the field
+        ``without``), the device type, the engine, and whether dropout masks are drawn per member."""
+        t = self.train
+        engine = resolve_engine(t.engine, t.arch, device)
+        spec = {"data": _non_default(self.data), "train": {k: v for k, v in _non_default(t).items() if k != without}}
+        if engine == "batched" and models.has_dropout(t.arch, t.width, **dict(t.arch_options)):
             spec["dropout"] = "per-member"
-        return store_key("ensemble-member", {**spec, "device": device.type, "engine": engine}, VERSION)
+        return {**spec, "device": device.type, "engine": engine}
 
 
 def _non_default(spec) -> dict:
@@ -255,11 +256,12 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
     grown: only the missing members train. Not for partition splits, whose masks depend on the
     number of members."""
     store = store or Store()
-    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    dev = default_device(device)
     k = spec.key(dev)
 
     def compute() -> tuple[dict[str, np.ndarray], dict]:
-        stored = _relatives(spec, store, dev, "n_models") if spec.data.split != "partition" else {}
+        relatives = _relatives(spec, store, dev)
+        stored = relatives["n_models"] if spec.data.split != "partition" else {}
         n = spec.train.n_models
         for m in sorted(stored, key=lambda m: (m < n, abs(m - n))):  # the smallest larger one first, else the largest smaller
             hit = store.load("ensemble", stored[m])
@@ -268,7 +270,7 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
                 return {a: v[:n] if per_member(a) else v for a, v in hit[0].items()}, {**hit[1], "spec": asdict(spec), "key": k}
             if hit is not None:
                 return _train(spec, k, store, dev, progress, grow=(m, hit[0]))
-        other = _relatives(spec, store, dev, "epochs")
+        other = relatives["epochs"]
         shorter = sorted((e for e in other if e < spec.train.epochs), reverse=True)
         if shorter and extends(spec.train):
             hit = store.load("ensemble", other[shorter[0]])
@@ -297,22 +299,25 @@ def per_member(name: str) -> bool:
     return name in ("masks", "loss") or name.split("/")[0] in ("preds", "step_preds", "logits", "weights", "resume")
 
 
-def _relatives(spec: EnsembleSpec, store: Store, dev: torch.device, field: str) -> dict[int, str]:
-    """{value: key} of the stored ensembles that differ from ``spec`` only in the training field
-    ``field`` (n_models or epochs): entries whose recorded spec matches but for ``field``, confirmed
-    by their key."""
+def _relatives(spec: EnsembleSpec, store: Store, dev: torch.device) -> dict[str, dict[int, str]]:
+    """{field: {value: key}} of the stored ensembles that differ from ``spec`` only in the training
+    field ``n_models`` or ``epochs``: entries whose recorded spec matches but for that field,
+    confirmed by their key. One pass over the store's metadata."""
     want = json.loads(json.dumps(asdict(spec), default=str))
-    out = {}
+    out: dict[str, dict[int, str]] = {"n_models": {}, "epochs": {}}
     for meta_file in (store.root / "ensemble").glob("*/meta.json"):
         try:
             got = json.loads(meta_file.read_text())["spec"]
-            v = int(got["train"][field])
+            values = {name: int(got["train"][name]) for name in out}
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if v == getattr(spec.train, field) or got["data"] != want["data"] or {**got["train"], field: want["train"][field]} != want["train"]:
+        if got["data"] != want["data"]:
             continue
-        if meta_file.parent.name == replace(spec, train=replace(spec.train, **{field: v})).key(dev):
-            out[v] = meta_file.parent.name
+        for name, v in values.items():
+            if v == getattr(spec.train, name) or {**got["train"], name: want["train"][name]} != want["train"]:
+                continue
+            if meta_file.parent.name == replace(spec, train=replace(spec.train, **{name: v})).key(dev):
+                out[name][v] = meta_file.parent.name
     return out
 
 

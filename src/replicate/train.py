@@ -99,6 +99,11 @@ def lr_at(cfg: TrainConfig, step: int, steps_per_epoch: int) -> float:
     return cfg.lr
 
 
+def default_device(device: str | torch.device | None = None) -> torch.device:
+    """``device``, else the GPU when there is one, else the CPU: where training, probes and keys default to."""
+    return torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+
+
 def extends(cfg: TrainConfig) -> bool:
     """Whether a run of ``cfg`` can be extended to more epochs: its learning rate at every step does
     not depend on the number of epochs (every schedule but cosine annealing)."""
@@ -420,7 +425,7 @@ def train_ensemble(
     its index and the epoch. Returns the final state, whose ``preds[split]`` is int16 (N,
     epochs + 1, n) and ``step_preds[split]`` (N, len(eval_steps), n), N the members trained.
     """
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = default_device(device)
     engine = resolve_engine(cfg.engine, cfg.arch, device)
     n_classes = int(n_classes or y_train.max() + 1)
     masks = np.ones((cfg.n_models, len(y_train)), bool) if masks is None else np.asarray(masks, bool)

@@ -14,12 +14,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import torch
-
 from .. import bench, runs
 from ..book import pipeline
 from ..hacohen2020 import specs
 from ..store import Store
+from ..train import default_device
 
 
 def h1_spec(scale: str) -> runs.EnsembleSpec:
@@ -35,7 +34,7 @@ def main(quick: bool = False) -> dict:
     """Time growing h1's ensemble by two networks (one with --quick) against training it whole."""
     base = h1_spec("smoke" if quick else "laptop")
     more = replace(base, train=replace(base.train, n_models=base.train.n_models + (1 if quick else 2)))
-    dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = default_device()
     with tempfile.TemporaryDirectory() as tmp:
         grown_store, fresh_store = Store(Path(tmp) / "grown"), Store(Path(tmp) / "fresh")
         if quick:

@@ -8,14 +8,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from .. import cost, data
 from ..baldock2021 import specs as baldock
 from ..hacohen2020 import specs as hacohen
 from ..pliushch2022 import specs as pliushch
 from ..runs import EnsembleSpec
 from ..store import Store
+from ..train import default_device
 from . import pipeline
 
 PLANNED = {"hacohen2020": hacohen.PLANNED, "baldock2021": baldock.PLANNED, "pliushch2022": pliushch.PLANNED}
@@ -45,7 +44,7 @@ def ensembles(fig: str, scale: str = "laptop", root: Path | None = None) -> dict
     try:
         specs = PLANNED[paper][short](params)
         for spec in specs.values():
-            cost.model(spec.train.arch, *cost.SHAPES[spec.data.dataset], spec.train.width, tuple(spec.train.arch_options))
+            cost.model(spec.train.arch, *data.SHAPES[spec.data.dataset], spec.train.width, tuple(spec.train.arch_options))
     except (ValueError, KeyError, TypeError, data.DataError) as e:
         raise pipeline.ParameterError(f"{fig} at {scale} scale does not build: {e}") from None
     return {label: (spec, params.get("probe_dim", 256)) for label, spec in specs.items()}
@@ -55,7 +54,7 @@ def plan(figs: list[str], scale: str = "laptop", store: Store | None = None, roo
     """The plan of ``figs`` at ``scale``: one line per ensemble of each figure, with the training time
     recorded in ``store`` for the ones trained there on this machine's device type."""
     store = store or Store()
-    dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = default_device()
     lines = []
     for fig in figs:
         for label, (spec, probe_dim) in ensembles(fig, scale, root).items():

@@ -7,7 +7,6 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
-from matplotlib.ticker import MaxNLocator
 
 from .. import metrics
 from ..plotting import COLORS, epoch_lines, integer_epochs
@@ -119,7 +118,6 @@ def trajectories(epochs: np.ndarray, curves: dict[str, np.ndarray], images: dict
         ax.plot(epochs, y, marker="o", ms=3, color=colour, label=name)
     ax.set(xlabel="epoch", ylabel="consistency", ylim=(-0.03, 1.03), title="consistency of individual training images")
     ax.legend(fontsize=9, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for row, (img, colour) in enumerate(zip((images or {}).values(), palette)):
         iax = fig.add_subplot(grid[row, 1])
         iax.imshow(img.transpose(1, 2, 0).squeeze(), cmap="gray")
@@ -128,7 +126,7 @@ def trajectories(epochs: np.ndarray, curves: dict[str, np.ndarray], images: dict
         for side in iax.spines.values():
             side.set_color(colour)
             side.set_linewidth(2)
-    return fig
+    return integer_epochs(fig)
 
 
 def score_panels(values: dict[str, np.ndarray], n_models: int, score: str, title: str = "") -> plt.Figure:

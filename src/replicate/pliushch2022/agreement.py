@@ -126,10 +126,8 @@ def across(records: list[Record], split: str, member: int = 0) -> np.ndarray:
 
 
 def min_margin(curve: np.ndarray, baseline: np.ndarray, epochs: np.ndarray) -> float:
-    """The smallest ``curve - baseline`` over ``epochs`` (nan epochs skipped)."""
-    diff = (np.asarray(curve) - np.asarray(baseline))[np.asarray(epochs, dtype=np.int64)]
-    diff = diff[np.isfinite(diff)]
-    return float(diff.min()) if diff.size else float("nan")
+    """The smallest ``curve - baseline`` over ``epochs`` (nan epochs skipped; nan if none)."""
+    return margin_range(curve, baseline, epochs)[0]
 
 
 def margin_range(curve: np.ndarray, baseline: np.ndarray, epochs: np.ndarray) -> tuple[float, float]:

@@ -7,7 +7,8 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
-from matplotlib.ticker import MaxNLocator
+
+from ..plotting import integer_epochs
 
 AGREEMENT = {"tpa": "#2166ac", "accuracy": "#b2182b", "expected": "#777777"}
 
@@ -28,7 +29,6 @@ def agreement_panel(ax: plt.Axes, epochs: np.ndarray, curves: dict[str, np.ndarr
         ax.plot(epochs, curves["expected"], color=grey, ls=":", label="expected random, prod(acc)")
         ax.plot(epochs, curves["expected_normalized"], color=grey, ls="-.", lw=1, label="expected random, normalised")
     ax.set(xlabel="epoch", ylim=(0, 1.02), title=title)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def agreement_curves(
@@ -49,7 +49,7 @@ def agreement_curves(
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 2 * ncols, 5), fontsize=9, frameon=False)
     if suptitle:
         fig.suptitle(suptitle, fontweight="bold")
-    return fig
+    return integer_epochs(fig)
 
 
 def _r_text(r: float, p: float) -> str:
@@ -71,7 +71,6 @@ def agreement_vs_statistics(
         ax.set(xlabel="epoch", title=f"{name}\n{_r_text(*rs[name])}")
         ax.set_ylabel("true-positive agreement", color=AGREEMENT["tpa"])
         ax.tick_params(axis="y", colors=AGREEMENT["tpa"])
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         twin = ax.twinx()
         twin.plot(epochs[shown], m[shown], color="#762a83", marker="^", ms=3)
         twin.set_ylabel("mean of agreed images", color="#762a83")
@@ -80,7 +79,7 @@ def agreement_vs_statistics(
     for ax in axes.flat[len(means) :]:
         ax.set_visible(False)
     fig.tight_layout()
-    return fig
+    return integer_epochs(fig)
 
 
 def class_fractions(epochs: np.ndarray, fractions: np.ndarray, class_names: list[str], title: str) -> plt.Figure:
@@ -91,9 +90,8 @@ def class_fractions(epochs: np.ndarray, fractions: np.ndarray, class_names: list
     for k, name in enumerate(class_names):
         ax.plot(epochs, fractions[:, k], marker="o", ms=2.5, color=colours[k], label=name)
     ax.set(xlabel="epoch", ylabel="fraction agreed upon", ylim=(0, 1.02), title=title)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=9, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    return fig
+    return integer_epochs(fig)
 
 
 def statistic_histograms(values: dict[str, np.ndarray], title: str = "") -> plt.Figure:
@@ -151,11 +149,10 @@ def repeat_bands(epochs: np.ndarray, repeats: dict[str, dict[str, np.ndarray]]) 
             ax.plot(epochs, mean, color=colour, ls=ls, label=label)
             ax.fill_between(epochs, mean - sd, mean + sd, color=colour, alpha=0.25, lw=0)
         ax.set(title=f"{split} ({r['tpa'].shape[0]} repeats)", xlabel="epoch", ylim=(0, 1.02))
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0, 0].set_ylabel("fraction")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=9, frameon=False)
-    return fig
+    return integer_epochs(fig)
 
 
 def pabak_curves(epochs: np.ndarray, curves: dict[str, dict[str, np.ndarray]], colours: dict[str, str]) -> plt.Figure:
@@ -167,7 +164,6 @@ def pabak_curves(epochs: np.ndarray, curves: dict[str, dict[str, np.ndarray]], c
         ax.plot(epochs, c["tpa"], color=colours[split], ls="--", label=f"TPa {split}")
     ax.axhline(0, color="k", lw=0.6)
     ax.set(xlabel="epoch", ylabel="agreement", ylim=(-1, 1.02), title="PABAK and true-positive agreement")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=9, frameon=False)
     fig.tight_layout()
-    return fig
+    return integer_epochs(fig)
