@@ -288,6 +288,76 @@ def bound_trends(depth: np.ndarray, consistency: np.ndarray, agree: np.ndarray, 
     }
 
 
+def mirror_gaps(depth: np.ndarray, consistency: np.ndarray, agree: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fig. 3 right, the mirror bound itself: per depth bin (:func:`binned`, ``edges``) where the 5th
+    percentile L of consistency of the consensus = label points (``agree``) is above 1/2 and both
+    groups have a percentile, the bin centre and U - (1 - L), U being the 95th percentile of the
+    consensus != label points. Above 1/2 the reflected line 1 - L is below the ceiling of 1/2 that
+    consistency cannot reach where the consensus class is not the label (ties go to the label), so
+    only there can the bound be broken; a gap <= 0 means U is at or under the line."""
+    agree = np.asarray(agree, bool)
+    lx, lower = binned(depth[agree], consistency[agree], edges, 5)
+    ux, upper = binned(depth[~agree], consistency[~agree], edges, 95)
+    centres, li, ui = np.intersect1d(lx, ux, return_indices=True)
+    low = lower[li] > 0.5
+    return centres[low], upper[ui][low] - (1 - lower[li][low])
+
+
+def mirror_excess(depth: np.ndarray, consistency: np.ndarray, agree: np.ndarray, edges: np.ndarray) -> float | Undecided:
+    """The largest :func:`mirror_gaps` gap: how far the consensus != label points' 95th percentile
+    rises above the reflected lower bound at low depth; undecided when no bin has both lines and a
+    lower bound above 1/2."""
+    _, gaps = mirror_gaps(depth, consistency, agree, edges)
+    if not gaps.size:
+        return Undecided(float("nan"), "no depth bin has both groups and a lower bound above 1/2: no mirror bound to test")
+    return float(gaps.max())
+
+
+def member_cross_fit(
+    probes: Probes, labels: np.ndarray, n_corner: int, candidates: Sequence[int], group: str = "ambiguous unless labelled"
+) -> dict:
+    """Sec. 4's middle-layer k-NN against the network, cross-fitted over members so that neither
+    the group nor the layer is chosen on the predictions scored: the even members' mean training
+    and validation depths pick the ``n_corner`` points of ``group`` (:func:`corners`) and their
+    held-out predictions of it pick, among ``candidates``, the most accurate probe; the odd
+    members' held-out predictions of that group score the probe, the network and the input probe
+    (a control that needs no network); then the other way round. Accuracies are pooled over both
+    directions' scored (member, point) pairs; ``per_layer`` is every probe's on those pairs, ``gain``
+    the probe's minus the network's (nan without a scored pair)."""
+    labels = np.asarray(labels)
+    even = np.arange(len(probes.members)) % 2 == 0
+    held, pooled = use(probes, "val"), use(probes, "train")
+    d = probes.depth("train").astype(np.int64)
+    hits = probes.probe_preds("train") == labels[None, None, :]
+    net_hits = probes.net_pred("train") == labels[None, :]
+    candidates = list(candidates)
+    chosen, right, probe_right, net_right, total = [], np.zeros(hits.shape[1], np.int64), 0, 0, 0
+    for fit in (even, ~even):
+        pd_train = member_mean(d[fit], pooled[fit] & (d[fit] >= 0))
+        pd_val = member_mean(d[fit], held[fit] & (d[fit] >= 0))
+        points = corners(pd_train, pd_val, n_corner, len(probes.layers) - 1)[group]
+        w = held[fit][:, points]
+        best = candidates[int(np.argmax([(hits[fit][:, c, points] & w).sum() for c in candidates]))]
+        s = held[~fit][:, points]
+        scored = hits[~fit][:, :, points] & s[:, None, :]
+        chosen.append(best)
+        right += scored.sum((0, 2))
+        probe_right += int(scored[:, best].sum())
+        net_right += int((net_hits[~fit][:, points] & s).sum())
+        total += int(s.sum())
+    n = max(total, 1)
+    gain = (probe_right - net_right) / total if total else float("nan")
+    return {
+        "layers": chosen,
+        "pairs": total,
+        "probe": probe_right / n,
+        "network": net_right / n,
+        "input": right[0] / n,
+        "per_layer": right / n,
+        "gain": gain,
+    }
+
+
 def split_agreement(pd_train: np.ndarray, pd_val: np.ndarray, agree: np.ndarray) -> dict[str, float]:
     """Fig. 7: Spearman of mean training and mean validation depth over the points with both, all
     of them and split by whether the consensus class is the label (``agree``)."""
