@@ -19,6 +19,13 @@ def random_consensus(n_models: int, n_classes: int, n: int, seed: int = 0) -> np
     return metrics.consensus(preds, n_classes)
 
 
+def final_epochs(n_epochs: int, parts: int = 3) -> np.ndarray:
+    """The epochs of the last ``parts``-th of training, rounded up (the last third of 15 epochs: 11 to
+    15): where the claims of Fig. 5 read the trained collection, so that one epoch's fluctuation
+    cannot decide them."""
+    return np.arange(n_epochs + 1 - -(-n_epochs // parts), n_epochs + 1)
+
+
 def renamed(record: Record, **splits: str) -> Record:
     """``record`` with the splits named as keys of ``splits`` renamed to their values (e.g.
     ``train="natural train"``), so that two runs on different images keep apart in one bootstrap
@@ -78,6 +85,54 @@ def labels_in_use(preds: np.ndarray, labels: np.ndarray, n_classes: int, min_sha
     examples, for one checkpoint's (n_models, n) predictions (App. E: fewer labels early on)."""
     majority = metrics.consensus_class(preds, labels, n_classes)
     return int((np.bincount(majority, minlength=n_classes) >= min_share * len(labels)).sum())
+
+
+def class_spread(consistency: np.ndarray, labels: np.ndarray, n_classes: int, fraction: float = 0.5) -> int:
+    """Epochs between the first and the last class to have ``fraction`` of its examples at
+    consistency 1 (:func:`class_learned_epoch`; App. E: some classes are learned before others)."""
+    learned = class_learned_epoch(consistency, labels, n_classes, fraction)
+    return int(learned.max() - learned.min())
+
+
+def shuffled_class_spread(
+    consistency: np.ndarray, labels: np.ndarray, n_classes: int, fraction: float = 0.5, n_shuffles: int = 100, seed: int = 0
+) -> float:
+    """Mean :func:`class_spread` over ``n_shuffles`` seeded permutations of the labels among the
+    examples: the spread when class membership says nothing about when an example is learned (same
+    examples, same consistencies, same class sizes), the null of App. E's class order."""
+    rng = np.random.default_rng(seed)
+    return float(np.mean([class_spread(consistency, rng.permutation(labels), n_classes, fraction) for _ in range(n_shuffles)]))
+
+
+def _perplexity(shares: np.ndarray) -> np.ndarray:
+    """exp of the Shannon entropy of each row of shares (summing to 1 along the last axis)."""
+    logs = np.log(shares, where=shares > 0, out=np.zeros_like(shares))
+    return np.exp(-(shares * logs).sum(-1))
+
+
+def effective_labels(preds: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n_models,) how many labels each network uses on (n_models, n) predictions, counted
+    continuously: exp of the entropy of its predicted-label shares (Hill's number of order 1: K for
+    all K labels used equally, 1 for a single label; App. E: fewer labels early)."""
+    counts = np.stack([np.bincount(p, minlength=n_classes) for p in np.asarray(preds)])
+    return _perplexity(counts / counts.sum(1, keepdims=True))
+
+
+def independent_effective_labels(accuracy: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """The same, exactly, for independent models with these accuracies whose errors are uniform over
+    the wrong labels (Fig. 1c): label c takes a share a pi_c + (1 - a)(1 - pi_c)/(K - 1), pi the class
+    shares of ``labels``; K for balanced classes at any accuracy."""
+    a = np.asarray(accuracy, dtype=np.float64)[..., None]
+    pi = np.bincount(labels, minlength=n_classes) / len(labels)
+    return _perplexity(a * pi + (1 - a) * (1 - pi) / (n_classes - 1))
+
+
+def label_shortfall(preds: np.ndarray, labels: np.ndarray, n_classes: int) -> float:
+    """How many fewer labels the networks use than independent models with their accuracies, on one
+    checkpoint's (n_models, n) predictions, averaged over the networks (App. E: the networks'
+    errors fall on fewer labels than accuracy alone implies)."""
+    accuracy = (np.asarray(preds) == labels).mean(-1)
+    return float((independent_effective_labels(accuracy, labels, n_classes) - effective_labels(preds, n_classes)).mean())
 
 
 def trajectory_examples(consistency: np.ndarray) -> dict[str, int]:

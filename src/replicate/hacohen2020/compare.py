@@ -122,3 +122,17 @@ def independent_all_wrong(accuracy: np.ndarray) -> np.ndarray:
     accuracies (n_models, n_epochs + 1) gets wrong, the product of their error rates: the height of
     the consistency-0 bar that independence predicts (Fig. 1c)."""
     return np.prod(1 - np.asarray(accuracy, dtype=np.float64), axis=0)
+
+
+def independent_bimodality(accuracy: np.ndarray) -> np.ndarray:
+    """(n_epochs + 1,) the bimodality measure of the consistency of N independent models with these
+    accuracies (n_models, n_epochs + 1), exactly, as the number of examples grows (Fig. 1c baseline):
+    the count of right models is Poisson-binomial, whose cumulants add over models (k2 = sum pq,
+    k3 = sum pq(1 - 2p), k4 = sum pq(1 - 6pq)), and kurtosis - skewness^2 - 1 = 2 + k4/k2^2 - k3^2/k2^3
+    (2 - 2/N when all accuracies are equal). Replaces one noisy draw of independent predictions;
+    nan where every accuracy is 0 or 1 (a constant consistency)."""
+    p = np.asarray(accuracy, dtype=np.float64)
+    pq = p * (1 - p)
+    k2, k3, k4 = pq.sum(0), (pq * (1 - 2 * p)).sum(0), (pq * (1 - 6 * pq)).sum(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(k2 > 0, 2 + k4 / k2**2 - k3**2 / k2**3, np.nan)

@@ -68,10 +68,15 @@ def consistency_histograms(
     return fig
 
 
-def epoch_curves(epochs: np.ndarray, curves: dict[str, np.ndarray], ylabel: str, title: str) -> plt.Figure:
-    """A per-epoch summary (e.g. mean consensus) of each split beside its independent baseline."""
+def epoch_curves(
+    epochs: np.ndarray, curves: dict[str, np.ndarray], ylabel: str, title: str, window: np.ndarray | None = None
+) -> plt.Figure:
+    """A per-epoch summary (e.g. mean consensus) of each split beside its independent baseline;
+    ``window``, if given, shades the epochs a claim averages over (h4: the last third of training)."""
     fig, ax = plt.subplots(figsize=(7.5, 3.4))
     epoch_lines(ax, epochs, curves)
+    if window is not None and len(window):
+        ax.axvspan(min(window) - 0.5, max(window) + 0.5, color="0.9", zorder=0, label="epochs the claims average")
     ax.set(xlabel="epoch", ylabel=ylabel, title=title)
     _legend_outside(ax)
     integer_epochs(fig)
