@@ -1,10 +1,15 @@
 """The fidelity checks of Baldock 2021's b3 and b8 on hand-built inputs: Fig. 3's mirror bound
 tested as a reflected line, and Sec. 4's middle-layer probe cross-fitted over members."""
 
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from replicate.baldock2021 import difficulty
+from replicate.baldock2021 import difficulty, plots
 from replicate.probes import Probes
 from replicate.verdicts import Undecided
 
@@ -81,4 +86,16 @@ def test_member_cross_fit_without_a_scored_pair_has_no_gain():
     p = cross_fit_probes()
     p.masks[1, [0, 1]] = p.masks[0, [2, 3]] = True  # the scoring members now train on both groups
     out = difficulty.member_cross_fit(p, np.zeros(8, np.int64), 2, [1, 2])
-    assert out["pairs"] == 0 and np.isnan(out["gain"])
+    assert out["pairs"] == 0 and np.isnan(out["gain"]) and np.isnan(out["input"]) and np.isnan(out["per_layer"]).all()
+
+
+def test_cross_fit_accuracy_draws_the_probes_the_network_and_the_input_control():
+    per_layer = np.array([0.9, 0.7, 0.6, 0.5, 0.2])
+    fig = plots.cross_fit_accuracy(per_layer, 0.4, ["input", "a", "b", "c", "softmax"], [1, 2, 3], [2, 2])
+    ax = fig.axes[0]
+    curve, ringed, network, control = ax.lines
+    np.testing.assert_allclose(curve.get_ydata(), per_layer)
+    assert list(ringed.get_xdata()) == [2] and list(ringed.get_ydata()) == [0.6]  # one ring for a layer chosen twice
+    assert list(network.get_ydata()) == [0.4, 0.4] and list(control.get_ydata()) == [0.9, 0.9]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["input", "a", "b", "c", "softmax"]
+    plt.close(fig)

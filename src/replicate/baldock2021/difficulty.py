@@ -322,8 +322,8 @@ def member_cross_fit(
     held-out predictions of it pick, among ``candidates``, the most accurate probe; the odd
     members' held-out predictions of that group score the probe, the network and the input probe
     (a control that needs no network); then the other way round. Accuracies are pooled over both
-    directions' scored (member, point) pairs; ``per_layer`` is every probe's on those pairs, ``gain``
-    the probe's minus the network's (nan without a scored pair)."""
+    directions' scored (member, point) pairs (nan without one); ``per_layer`` is every probe's on
+    those pairs, ``gain`` the probe's minus the network's."""
     labels = np.asarray(labels)
     even = np.arange(len(probes.members)) % 2 == 0
     held, pooled = use(probes, "val"), use(probes, "train")
@@ -345,8 +345,7 @@ def member_cross_fit(
         probe_right += int(scored[:, best].sum())
         net_right += int((net_hits[~fit][:, points] & s).sum())
         total += int(s.sum())
-    n = max(total, 1)
-    gain = (probe_right - net_right) / total if total else float("nan")
+    n = total or float("nan")
     return {
         "layers": chosen,
         "pairs": total,
@@ -354,7 +353,7 @@ def member_cross_fit(
         "network": net_right / n,
         "input": right[0] / n,
         "per_layer": right / n,
-        "gain": gain,
+        "gain": (probe_right - net_right) / n,
     }
 
 

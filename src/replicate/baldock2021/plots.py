@@ -376,6 +376,22 @@ def difficulty_forms(confidence, accuracy, layers, title=None):
     return fig
 
 
+def cross_fit_accuracy(per_layer, network: float, layers, candidates, chosen, title=None):
+    """Sec. 4's comparison, cross-fitted over members (:func:`difficulty.member_cross_fit`): every
+    probe's accuracy on the scored pairs, the network's on the same pairs (a line) and the input
+    probe's (dashed: the control that needs no network); the candidate middle probes shaded, the
+    chosen ones ringed."""
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    x = np.arange(len(layers))
+    ax.axvspan(min(candidates) - 0.5, max(candidates) + 0.5, color="0.9", lw=0, label="middle-layer candidates")
+    ax.plot(x, per_layer, color="#2166ac", marker="o", ms=4, lw=1.6, label="k-NN probe")
+    ax.plot(sorted(set(chosen)), np.asarray(per_layer)[sorted(set(chosen))], "o", ms=11, mfc="none", mec="#b2182b", mew=1.5, label="chosen")
+    ax.axhline(network, color="#b2182b", lw=1.4, label="network")
+    ax.axhline(per_layer[0], color="0.3", lw=1.2, ls="--", label="input probe (control)")
+    ax.set_ylim(-0.02, 1.02)
+    return _finish(fig, ax, layers, "accuracy on the scored pairs", title)
+
+
 def k_sensitivity(curves, layers, title=None):
     """Fig. A.10: k-NN probe accuracy per layer for several k, training split solid (with a faint
     +- sd band over members), test dotted. ``curves``: k -> {"train": (L,) or (M, L), "test": ...}."""
