@@ -84,3 +84,59 @@ def bimodality_summary(bimodality: np.ndarray, checked: int | np.ndarray, stat: 
     values = values[checked:] if isinstance(checked, (int, np.integer)) else values[np.asarray(checked, dtype=np.int64)]
     values = values[~np.isnan(values)]
     return float(fns[stat](values)) if values.size else float("nan")
+
+
+NOT_BIMODAL_FLOOR = 2.0
+"""The window of :func:`not_bimodal_epochs` opens once the mean training accuracy reaches this
+multiple of chance (2/K)."""
+
+NOT_BIMODAL_FRACTION = 0.9
+"""The window of :func:`not_bimodal_epochs` closes once the mean training accuracy has covered this
+fraction of its rise from chance to its final value."""
+
+
+def not_bimodal_epochs(accuracy: np.ndarray, n_classes: int) -> np.ndarray:
+    """The one window of every "not bimodal" check (Hacohen Sec. 5: Gabor h7, random labels h8;
+    Pliushch Fig. 2b, p2; FIGURES row a3), for a collection's training accuracy (n_models,
+    n_epochs + 1) and for the natural-data run it is compared with: the epochs from 1 on at which
+    the mean training accuracy is at least twice chance (2/K) and has covered less than 90% of its
+    rise from chance to its value after the last epoch. Below 2/K the networks have hardly moved
+    from their initialisation, so the histogram shows the class biases they start with (untrained
+    networks that all favour one class make it two-peaked) rather than an order of learning; past
+    90% the training set saturates, the consistency piles up at 1 and the measure falls towards 0
+    for independent models too."""
+    learning = learning_epochs(accuracy, n_classes, 1, NOT_BIMODAL_FRACTION)
+    mean = np.asarray(accuracy, dtype=np.float64).mean(0)
+    return learning[mean[learning] >= NOT_BIMODAL_FLOOR / n_classes]
+
+
+def window_bimodality(record: Record, split: str, stat: str = "median") -> float:
+    """The median (or ``min`` / ``max``) bimodality of ``record``'s consistency on ``split`` over its
+    :func:`not_bimodal_epochs` (Hacohen Sec. 5)."""
+    window = not_bimodal_epochs(record.accuracy("train"), record.n_classes)
+    return bimodality_summary(bimodality_by_epoch(consistency_by_epoch(record, split)), window, stat)
+
+
+def not_bimodal_line(natural: Record, split: str) -> float:
+    """The one threshold of every "not bimodal" check (see :func:`not_bimodal_epochs` for where it
+    is used): the natural-data run's median bimodality on ``split`` over its own
+    :func:`not_bimodal_epochs`, plus :data:`NON_BIMODAL_MARGIN`, half the gap between the paper's
+    bimodal (at most 0.22, Sec. 4.2) and non-bimodal (at least 1.07, Sec. 5) collections. The
+    paper's absolute levels do not carry over to our 10 small networks (independent models sit at
+    2 - 2/N = 1.8 rather than 1.98), so the bimodal level is measured on our own natural-data run."""
+    return window_bimodality(natural, split) + NON_BIMODAL_MARGIN
+
+
+NOT_BIMODAL_SOURCE = (
+    "line: the natural-data (h1) run's median bimodality over its own window (curves.not_bimodal_epochs: "
+    "epochs from 1 with mean training accuracy at least 2/K and below 90% of its rise) plus 0.425, half "
+    "the gap between the paper's bimodal (at most 0.22) and non-bimodal (at least 1.07) collections (Sec. 5)"
+)
+"""Where :func:`not_bimodal_line` comes from, for the claims that test against it."""
+
+
+def scaled_to_models(value: float, n_models: int, paper_models: int = 100) -> float:
+    """A bimodality value of the paper's ``paper_models`` networks moved to ``n_models`` networks in
+    proportion to the independent models' level 2 - 2/N (Sec. 2): a rough reference for reading our
+    measures beside the paper's, not a threshold."""
+    return value * (2 - 2 / n_models) / (2 - 2 / paper_models)

@@ -136,3 +136,34 @@ def independent_bimodality(accuracy: np.ndarray) -> np.ndarray:
     k2, k3, k4 = pq.sum(0), (pq * (1 - 2 * p)).sum(0), (pq * (1 - 6 * pq)).sum(0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(k2 > 0, 2 + k4 / k2**2 - k3**2 / k2**3, np.nan)
+
+
+MIDDLE = (0.1, 0.9)
+"""Accessibility bounds of the middle examples: strictly between them in both collections, an
+example is neither learned by (almost) every network from the first epochs nor missed by (almost)
+all of them to the last, the two clusters at (0, 0) and (1, 1) that inflate Pearson's r."""
+
+
+def middle(access_a: np.ndarray, access_b: np.ndarray, bounds: tuple[float, float] = MIDDLE) -> np.ndarray:
+    """(n,) True where an example's accessibility lies strictly between ``bounds`` in both
+    collections: the examples left once the clusters at (0, 0) and (1, 1) are set aside (Sec. 4.1)."""
+    low, high = bounds
+    a, b = np.asarray(access_a), np.asarray(access_b)
+    return (a > low) & (a < high) & (b > low) & (b < high)
+
+
+def matched_bimodality_gap(
+    record: Record, natural: Record, split: str, epochs: np.ndarray, tol: float = 0.01
+) -> tuple[float, list[tuple[int, int]]]:
+    """The median, over ``record``'s ``epochs`` that have a natural-data epoch (from 1 on) of equal mean
+    ``split`` accuracy within ``tol`` (Sec. 4.1, footnote 4), of record's bimodality minus natural's
+    at the matched epochs, and those pairs: two collections compared at one stage of learning rather
+    than one epoch number. nan (and no pairs) when no epoch matches or none has a measure."""
+    epochs = np.asarray(epochs, dtype=np.int64)
+    acc, acc_nat = mean_accuracy(record, split), mean_accuracy(natural, split)
+    matched = metrics.match_epochs_by_accuracy(acc[epochs], acc_nat[1:], tol)
+    pairs = [(int(epochs[i]), j + 1) for i, j in matched]
+    b, b_nat = (bimodality_by_epoch(consistency_by_epoch(r, split)) for r in (record, natural))
+    gaps = np.array([b[e] - b_nat[n] for e, n in pairs], dtype=np.float64)
+    gaps = gaps[np.isfinite(gaps)]
+    return (float(np.median(gaps)) if gaps.size else float("nan")), pairs

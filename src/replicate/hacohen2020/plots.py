@@ -317,3 +317,40 @@ def boosting_curves(panels: dict[str, np.ndarray], groups: tuple[str, ...], over
     axes[0, 0].legend(fontsize=9, frameon=False, loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def bimodality_by_accuracy(
+    curves: dict[str, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
+    pairs: dict[str, list[float]] | None = None,
+    title: str = "",
+) -> plt.Figure:
+    """Hacohen Sec. 5 (h7) at matched accuracy: each run's bimodality against its mean accuracy, one
+    panel per split, so that runs learning at different paces are compared at one stage of learning
+    (Sec. 4.1). ``curves`` maps a run's label to ({split: mean accuracy per epoch}, {split: bimodality
+    per epoch}), styled as in :func:`bimodality_comparison` (first run solid, 'independent' dashed
+    grey, others dotted green); ``pairs[split]`` lists the mean accuracies of matched epochs, marked
+    by vertical lines."""
+    splits = list(dict.fromkeys(s for _, per in curves.values() for s in per))
+    fig, axes = plt.subplots(1, len(splits), figsize=(4.6 * len(splits), 4.4), squeeze=False)
+    first = next(iter(curves))
+    for ax, split in zip(axes[0], splits):
+        for label, (acc, per) in curves.items():
+            if split not in per:
+                continue
+            if label == first:
+                style = {"color": COLORS.get(split, "C0"), "ls": "-", "marker": "o"}
+            elif "independent" in label:
+                style = {"color": COLORS["independent"], "ls": "--", "marker": None}
+            else:
+                style = {"color": "#1b7837", "ls": ":", "marker": "s"}
+            ax.plot(acc[split], per[split], ms=3, lw=1.5, label=label, **style)
+        for i, x in enumerate((pairs or {}).get(split, [])):
+            ax.axvline(x, color="#b2182b", lw=0.8, ls="-.", label="matched epochs (±1%)" if i == 0 else None)
+        ax.axhline(0, color="k", lw=0.6)
+        ax.set(xlabel=f"mean {split} accuracy", ylabel="kurtosis - skewness² - 1", title=f"bimodality of {split} consistency", xlim=(0, 1))
+        ax.set_ylim(min(0, ax.get_ylim()[0]), None)
+        ax.legend(fontsize=9, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    if title:
+        fig.suptitle(title, x=0.01, ha="left")
+    fig.tight_layout()
+    return fig
