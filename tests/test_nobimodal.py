@@ -17,7 +17,20 @@ from replicate.hacohen2020 import specs as hacohen_specs
 from replicate.train import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
-NATURAL_KEYS = ("dataset", "arch", "width", "n_models", "n_train", "n_test", "epochs", "batch_size", "lr", "seed", "first_checked_epoch")
+NATURAL_KEYS = (
+    "dataset",
+    "arch",
+    "width",
+    "n_models",
+    "n_train",
+    "n_test",
+    "epochs",
+    "batch_size",
+    "lr",
+    "momentum",
+    "seed",
+    "first_checked_epoch",
+)
 
 
 def test_margin_is_half_the_papers_gap():
@@ -72,12 +85,13 @@ def test_natural_spec_is_h1s_spec():
         "epochs": 2,
         "batch_size": 50,
         "lr": 0.05,
+        "momentum": 0.9,
         "seed": 1,
         "extra": 0,
     }
     expected = runs.EnsembleSpec(
         runs.DataSpec("fashion_mnist", n_train=300, n_test=200, seed=1),
-        TrainConfig("mlp", n_models=3, epochs=2, width=0.5, batch_size=50, lr=0.05, schedule="hacohen", seed=1),
+        TrainConfig("mlp", n_models=3, epochs=2, width=0.5, batch_size=50, lr=0.05, momentum=0.9, schedule="hacohen", seed=1),
     )
     assert hacohen_specs.natural_spec(p) == expected
 

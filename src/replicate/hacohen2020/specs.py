@@ -22,12 +22,14 @@ def collection(
     n_train: int | None = None,
     n_test: int | None = None,
     schedule: str = "hacohen",
+    momentum: float = 0.0,
     arch_options: tuple = (),
     data_seed: int | None = None,
     **data: object,
 ) -> EnsembleSpec:
-    """A collection of ``n_models`` networks trained with App. B's recipe (plain SGD, the learning
-    rate divided by 1.8 every 20 epochs; ``schedule="constant"`` keeps it fixed). The data view is
+    """A collection of ``n_models`` networks trained with App. B's recipe (SGD, the learning rate
+    divided by 1.8 every 20 epochs; ``schedule="constant"`` keeps it fixed; App. B's SGD is plain,
+    ``momentum`` > 0 is the laptop's shortcut to fitting the training set). The data view is
     seeded by ``data_seed`` (default: ``seed``), so two collections can differ in their networks'
     seed only; ``data`` holds any other :class:`DataSpec` field (``classes``, ``split``, ``ood``,
     ``random_labels``, ...)."""
@@ -39,6 +41,7 @@ def collection(
         arch_options=arch_options,
         batch_size=batch_size,
         lr=lr,
+        momentum=momentum,
         schedule=schedule,
         seed=seed,
     )
@@ -46,7 +49,7 @@ def collection(
     return EnsembleSpec(data_view, train)
 
 
-_RUN = ("dataset", "arch", "n_models", "epochs", "width", "batch_size", "lr", "seed", "n_train", "n_test")
+_RUN = ("dataset", "arch", "n_models", "epochs", "width", "batch_size", "lr", "momentum", "seed", "n_train", "n_test")
 
 
 def natural_spec(params: dict) -> EnsembleSpec:
