@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from replicate import bootstrap, metrics, runs
-from replicate.baldock2021 import difficulty, layers
+from replicate.baldock2021 import difficulty
 from replicate.probes import Probes
 
 MASKS = np.array([[1, 1, 0, 1], [0, 1, 1, 1], [1, 0, 1, 1]], bool)  # 3 members, 4 pool points
@@ -132,22 +132,6 @@ def test_one_against_others_leaves_the_one_out_with_its_copies():
     copy = difficulty.drawn(p, draw([0, 0, 2, 3], name="v"), "v")  # member 0 twice: its copy is not one of the others
     others = metrics.consensus_consistency(net[2:], labels, 3)
     assert difficulty.one_against_others(copy, labels, 3, 0) == pytest.approx(metrics.correlation(depth[0], others, "spearman").r)
-
-
-def test_probe_gain_is_the_cross_fitted_gap_on_the_corner():
-    n, M, L = 40, 4, 5
-    masks = np.ones((M, n), bool)
-    masks[np.arange(n) % M, np.arange(n)] = False  # each point held out by one member
-    corner = np.arange(n) < 10  # points 0-9: depth 0 in the members that trained on them, 4 in the one that held them out
-    depth = np.where(corner & masks, 0, 4)
-    labels = np.arange(n) % 3
-    probe_preds = np.broadcast_to(labels, (M, L, n)).copy()
-    net = np.broadcast_to((labels + 1) % 3, (M, n)).copy()  # the network is wrong everywhere
-    arrays = {"depth/train": depth, "probe_preds/train": probe_preds, "net_pred/train": net}
-    p = Probes("k", tuple(range(M)), tuple("abcde"), masks, arrays, [])
-    assert layers.probe_gain(p, labels, 10, [1, 2, 3]) == pytest.approx(1.0)
-    p.arrays["probe_preds/train"] = np.broadcast_to((labels + 2) % 3, (M, L, n)).copy()
-    assert layers.probe_gain(p, labels, 10, [1, 2, 3]) == pytest.approx(0.0)
 
 
 def test_depth0_accuracy_gap_and_where_depth_is_defined():

@@ -187,20 +187,6 @@ def test_middle_layers_vote_share_and_spread():
     assert layers.max_spread([[0.5, 0.7], [0.52, 0.6], [0.49, 0.65]]) == pytest.approx(0.1)
 
 
-def test_cross_fitted_layer_picks_on_one_half_scores_on_the_other():
-    rng = np.random.default_rng(0)
-    n = 40
-    hits = rng.random((3, 4, n)) < 0.3
-    hits[:, 2] = True  # layer 2 is always right
-    net = np.zeros((3, n), bool)
-    net[:, :10] = True
-    counts = np.ones((3, n), bool)
-    r = layers.cross_fitted_layer(hits, net, counts, [1, 2, 3])
-    assert r["layers"] == [2, 2] and r["probe"] == 1.0 and r["network"] == pytest.approx(0.25) and r["pairs"] == 120
-    counts[:, ::2] = False
-    assert layers.cross_fitted_layer(hits, net, counts, [1, 3])["pairs"] == 60
-
-
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     from replicate.store import Store

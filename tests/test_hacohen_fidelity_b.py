@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 K = 4
 # consistency of 4 networks on 8 examples, chosen by hand; mean accuracy is the mean of each row
 C0 = [1, 1, 0, 0, 0, 0, 0, 0]  # 0.25: chance
-C1 = [1, 1, 1, 0, 0, 0, 0, 0]  # 0.375: below 2/K = 0.5, two points (bimodality 0)
-C2 = [1, 1, 1, 0.5, 0.5, 0, 0, 0]  # 0.5: twice chance, a third of the rise
+C1 = [1, 1, 0.25, 0.25, 0, 0, 0, 0]  # 0.3125: 1/12 of the rise, below its first 10%
+C2 = [1, 1, 1, 0.5, 0.5, 0, 0, 0]  # 0.5: a third of the rise
 C3 = [1, 1, 1, 1, 1, 0.5, 0.5, 0]  # 0.75: two thirds of the rise
 C4 = [1] * 8  # 1.0: the end of the rise
 C_TWO = [1, 1, 1, 1, 1, 1, 0, 0]  # 0.75, two points
@@ -40,18 +40,20 @@ def test_record_has_the_consistency_it_was_built_with():
     np.testing.assert_allclose(curves.consistency_by_epoch(record("train", [C2, C3]), "train"), [C2, C3])
 
 
-def test_window_opens_at_twice_chance_and_closes_at_ninety_percent_of_the_rise():
-    # K = 4: mean accuracy .25, .375, .5, .75, 1 -> progress 0, 1/6, 1/3, 2/3, 1; at least 2/K = .5 from epoch 2
+def test_window_opens_at_ten_and_closes_at_ninety_percent_of_the_rise():
+    # K = 4: mean accuracy .25, .3125, .5, .75, 1 -> progress 0, 1/12, 1/3, 2/3, 1
     acc = record("train", [C0, C1, C2, C3, C4]).accuracy("train")
     assert curves.not_bimodal_epochs(acc, K).tolist() == [2, 3]
-    # epoch 0 never counts, even when it is above twice chance
+    # epoch 0 never counts, even when it is past 10% of the rise
     assert curves.not_bimodal_epochs(np.array([[0.9, 0.6, 0.7, 1.0]]), K).tolist() == [1, 2]
+    # two classes: chance 0.5, final 0.9 -> progress 0, 0.05, 0.25, 0.875, 1
+    assert curves.not_bimodal_epochs(np.array([[0.5, 0.52, 0.6, 0.85, 0.9]]), 2).tolist() == [2, 3]
 
 
 def test_window_bimodality_and_the_line_read_only_the_window():
     rec = record("train", [C0, C1, C2, C3, C4])
     b2, b3 = metrics.bimodality(np.array(C2)), metrics.bimodality(np.array(C3))
-    assert b2 > 0 and b3 > 0  # epoch 1 (bimodality 0) is below 2/K and must not be the minimum
+    assert b2 > 0 and b3 > 0  # epoch 1 is below 10% of the rise and must not count
     assert curves.window_bimodality(rec, "train", "min") == pytest.approx(min(b2, b3))
     assert curves.window_bimodality(rec, "train") == pytest.approx((b2 + b3) / 2)
     assert curves.not_bimodal_line(rec, "train") == pytest.approx((b2 + b3) / 2 + 0.425)

@@ -4,7 +4,7 @@ one frame, bimodality while learning, matched cross-consistency, group steps."""
 import numpy as np
 import pytest
 
-from replicate import bootstrap, curves, metrics, runs
+from replicate import bootstrap, metrics, runs
 from replicate.hacohen2020 import analysis, compare, learners
 
 
@@ -37,18 +37,6 @@ def test_apart_renames_only_clashing_splits_and_together_names_them_back():
     r, n = analysis.together(draw, apart)
     np.testing.assert_array_equal(n.arrays["relabelled"], natural.arrays["relabelled"][draw.examples["natural train"]])
     np.testing.assert_array_equal(r.labels("test"), run.labels("test")[draw.examples["run test"]])
-
-
-def test_bimodality_while_learning_takes_the_epochs_before_ninety_percent_of_the_rise():
-    # 2 models, 4 checkpoints, 4 training examples of 2 classes; mean training accuracy .5, .5, .75, 1
-    labels = np.array([0, 1, 0, 1])
-    right, wrong = labels, 1 - labels
-    train = np.stack([np.stack([right if e == 3 else np.where(np.arange(4) < k, right, wrong) for e, k in enumerate((2, 2, 3, 4))])] * 2)
-    rec = record(train, labels, split="train", n_classes=2)
-    # from epoch 1: progress (acc - 1/2) / (1 - 1/2) is 0, .5, 1: epochs 1 and 2 are while learning
-    b = curves.bimodality_by_epoch(curves.consistency_by_epoch(rec, "train"))
-    assert analysis.bimodality_while_learning(rec, "train", 1) == pytest.approx(np.median(b[[1, 2]]))
-    assert analysis.bimodality_while_learning(rec, "train", 1, stat="min") == pytest.approx(b[[1, 2]].min())
 
 
 def test_independence_ratio_is_undefined_when_the_natural_run_is_no_distance_from_its_baseline():

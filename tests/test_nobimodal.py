@@ -62,11 +62,6 @@ def test_learning_epochs_stop_at_ninety_percent_of_the_rise():
     assert curves.learning_epochs(acc, 4, 2, fraction=0.5).tolist() == []
 
 
-def test_non_bimodal_line_is_natural_median_plus_margin():
-    assert analysis.non_bimodal_line(np.array([9.0, 0.3, 0.5, 0.4]), 1) == pytest.approx(0.4 + 0.425)
-    assert analysis.non_bimodal_line(np.array([9.0, 0.3, 0.5]), 1, margin=0.1) == pytest.approx(0.5)
-
-
 def test_independence_ratio():
     ours, indep = np.array([0.0, 1.5, 1.7]), np.array([0.0, 1.8, 1.8])  # |diff| 0.3, 0.1 -> median 0.2
     natural, natural_indep = np.array([0.0, 0.4, 0.5, 0.3]), np.array([0.0, 1.8, 1.8, 1.8])  # 1.4, 1.3, 1.5 -> 1.4

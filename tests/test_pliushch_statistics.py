@@ -61,10 +61,3 @@ def test_spread_ratio_by_hand():
     # std over the two repeats: 0.1, 0.1, 0; mean gap 0.6, 0.7, 0.9
     assert agreement.spread_ratio(rep, np.array([0, 1])) == pytest.approx(0.1 / 0.65)
     assert agreement.spread_ratio(rep, np.array([2])) == pytest.approx(0.0)
-
-
-def test_rising_epochs_skip_those_near_chance():
-    # 10 classes: chance 0.1. Mean accuracy per checkpoint 0.1, 0.15, 0.3, 0.6, 0.9, 1.0: learning is
-    # under way (< 90% of the rise from 0.1 to 1.0) at epochs 1-4; epoch 1 (0.15) is below twice chance.
-    accuracy = np.array([[0.1, 0.15, 0.3, 0.6, 0.9, 1.0]] * 2)
-    assert agreement.rising_epochs(accuracy, 10).tolist() == [2, 3, 4]

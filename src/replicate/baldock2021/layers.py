@@ -6,10 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import probes
-from ..probes import Probes
 from ..store import Store
 from ..store import key as store_key
-from . import difficulty
 
 
 def layer_accuracy(probe_preds: np.ndarray, labels: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -92,42 +90,6 @@ def _member_pool_votes(
         return {"votes": votes}, {"key": key, "ensemble": record.key, "member": i, "n_points": len(points)}
 
     return store.cached("pool_votes", key, compute)[0]["votes"]
-
-
-def cross_fitted_layer(probe_hits: np.ndarray, net_hits: np.ndarray, counts: np.ndarray, candidates, seed: int = 0) -> dict:
-    """Compare one probe layer with the network without choosing the layer on the points scored
-    (Sec. 4's middle-layer k-NN): split the points into two random halves; on each half pick,
-    among ``candidates``, the layer whose probe is most accurate, and score that layer and the
-    network on the other half. ``probe_hits`` (M, L, n) and ``net_hits`` (M, n) say which
-    predictions are right, ``counts`` (M, n) which (member, point) pairs count. Returns the two
-    chosen layers and the probe and network accuracies pooled over all scored pairs."""
-    probe_hits, net_hits, counts = np.asarray(probe_hits, bool), np.asarray(net_hits, bool), np.asarray(counts, bool)
-    n = counts.shape[1]
-    first = np.random.default_rng(seed).permutation(n) < n // 2
-    candidates = list(candidates)
-    chosen, probe_right, net_right, total = [], 0, 0, 0
-    for fit, score in ((first, ~first), (~first, first)):
-        w = counts & fit[None, :]
-        acc = [(probe_hits[:, c] & w).sum() / max(int(w.sum()), 1) for c in candidates]
-        best = candidates[int(np.argmax(acc))]
-        s = counts & score[None, :]
-        chosen.append(best)
-        probe_right += int((probe_hits[:, best] & s).sum())
-        net_right += int((net_hits & s).sum())
-        total += int(s.sum())
-    return {"layers": chosen, "probe": probe_right / max(total, 1), "network": net_right / max(total, 1), "pairs": total}
-
-
-def probe_gain(pr: Probes, labels: np.ndarray, n_corner: int, candidates, seed: int = 0) -> float:
-    """Sec. 4: on the ``n_corner`` pool points nearest the "ambiguous unless labelled" corner
-    (:func:`difficulty.corners`), the held-out accuracy of the cross-fitted middle-layer probe
-    minus the network's (:func:`cross_fitted_layer`); nan when the group has no held-out pair."""
-    pd_train, pd_val = difficulty.mean_depth(pr, "train"), difficulty.mean_depth(pr, "val")
-    amb = difficulty.corners(pd_train, pd_val, n_corner, len(pr.layers) - 1)["ambiguous unless labelled"]
-    probe_hits = pr.probe_preds("train")[:, :, amb] == labels[amb]
-    net_hits = pr.net_pred("train")[:, amb] == labels[amb]
-    check = cross_fitted_layer(probe_hits, net_hits, difficulty.use(pr, "val")[:, amb], candidates, seed)
-    return check["probe"] - check["network"] if check["pairs"] else float("nan")
 
 
 def class_curves(votes: np.ndarray, probe_preds: np.ndarray, classes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import metrics
 from ..bootstrap import Draw
-from ..curves import NON_BIMODAL_MARGIN, bimodality_by_epoch, bimodality_summary, consistency_by_epoch, learning_epochs
+from ..curves import bimodality_summary
 from ..runs import Record
 
 
@@ -55,13 +55,6 @@ def together(draw: Draw, records: dict[str, Record]) -> tuple[Record, Record]:
     """The run and the natural run of :func:`apart` ``records`` seen through the bootstrap ``draw``,
     with their own split names back."""
     return tuple(renamed(draw.record(k, records[k]), **{v: s for s, v in APART[k].items()}) for k in ("run", "natural"))
-
-
-def bimodality_while_learning(record: Record, split: str, first_epoch: int, fraction: float = 0.9, stat: str = "median") -> float:
-    """The median (or ``min`` / ``max``) bimodality of ``record``'s consistency on ``split`` over the
-    epochs at which learning is under way (:func:`curves.learning_epochs` on its training accuracy)."""
-    learning = learning_epochs(record.accuracy("train"), record.n_classes, first_epoch, fraction)
-    return bimodality_summary(bimodality_by_epoch(consistency_by_epoch(record, split)), learning, stat)
 
 
 def majority_label(record: Record, split: str) -> np.ndarray:
@@ -158,12 +151,6 @@ def _first(index: np.ndarray) -> int | None:
 
 def _argmax_where(score: np.ndarray, mask: np.ndarray) -> int | None:
     return int(np.flatnonzero(mask)[np.argmax(score[mask])]) if mask.any() else None
-
-
-def non_bimodal_line(natural_bimodality: np.ndarray, checked: int | np.ndarray, margin: float = NON_BIMODAL_MARGIN) -> float:
-    """The bimodality above which a histogram counts as not bimodal (Sec. 5): the natural-data run's
-    median over its checked epochs plus ``margin`` (by default half the paper's bimodal/non-bimodal gap)."""
-    return bimodality_summary(natural_bimodality, checked) + margin
 
 
 def independence_ratio(

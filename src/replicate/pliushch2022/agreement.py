@@ -59,14 +59,6 @@ def rising_gap(curve: dict[str, np.ndarray], accuracy: np.ndarray, n_classes: in
     return float(np.nanmean(gap[rising]) - gap[-1]) if len(rising) else float("nan")
 
 
-def rising_epochs(accuracy: np.ndarray, n_classes: int, fraction: float = 0.9) -> np.ndarray:
-    """Epochs from 1 at which learning is under way (:func:`replicate.curves.learning_epochs` on the
-    accuracy (n_models, n_checkpoints)) and the mean accuracy is at least twice chance: random
-    labels keep networks near chance for many epochs, where agreement says nothing (p2)."""
-    rising = learning_epochs(accuracy, n_classes, 1, fraction)
-    return rising[np.asarray(accuracy, dtype=np.float64).mean(0)[rising] >= 2 / n_classes]
-
-
 def repeat_curves(correct: np.ndarray, n_models: int) -> dict[str, np.ndarray]:
     """:func:`curves` of every whole group of ``n_models`` networks, stacked: (n_repeats, n_checkpoints)
     per curve (App. Fig. 2: 5 repeats of 5 networks)."""
@@ -147,7 +139,7 @@ def weakest(records: dict[str, Record], split: str = "train") -> tuple[str, int]
 
 
 def span(epochs: np.ndarray) -> tuple[int, int]:
-    """The first and last of ``epochs`` (e.g. :func:`rising_epochs`), (-1, -1) if there are none: the
+    """The first and last of ``epochs`` (e.g. :func:`replicate.curves.not_bimodal_epochs`), (-1, -1) if there are none: the
     range of epochs a page's prose quotes, defined also when a small run has none."""
     e = np.asarray(epochs, dtype=np.int64)
     return (int(e.min()), int(e.max())) if e.size else (-1, -1)

@@ -52,7 +52,7 @@ FIGURES: dict[str, Figure] = figures(
             ClaimSpec(
                 "agreement_when_rising",
                 "With random labels, once training accuracy rises (the window of curves.not_bimodal_epochs on all "
-                "ten networks: mean training accuracy at least twice chance and below 90% of its rise, as in h8), "
+                "ten networks: mean training accuracy between 10% and 90% of its rise from chance, as in h8), "
                 "training TPa is above the normalised expected-random agreement of independent networks (value: "
                 "the smallest difference).",
                 test=above(0, "the paper's direction (Fig. 2b)"),
