@@ -51,6 +51,7 @@ MATHJAX = "book/_static/mathjax/es5/tex-mml-chtml.js"
 
 HASH_KEY = "replicate_inputs"
 PARAMS_KEY = "replicate_parameters"
+CLAIMS_KEY = "replicate_claims_inputs"
 
 
 def notebooks(root: Path | None = None) -> dict[str, Path]:
@@ -204,6 +205,15 @@ def inputs_hash(path: Path, params: dict, root: Path, source: str | None = None)
     return hashlib.sha256(blob).hexdigest()[:20]
 
 
+def claims_hash(path: Path, params: dict, root: Path, source: str | None = None) -> str:
+    """Hash of what determines a page's claims: its code cells (not its prose), parameters and the
+    package code, so a page whose text alone changed still compares with other seeds' claims."""
+    source = source or source_hash(root)
+    code = "\n".join(c.source for c in jupytext.read(path).cells if c.cell_type == "code")
+    blob = code.encode() + yaml.safe_dump(params, sort_keys=True).encode() + source.encode()
+    return hashlib.sha256(blob).hexdigest()[:20]
+
+
 def executed_path(path: Path, root: Path) -> Path:
     return root / "executed" / path.parent.name / f"{path.stem}.ipynb"
 
@@ -292,6 +302,7 @@ def run(
             error = f"its prose quotes {', '.join(missing)}, which no cell glued (prose.glue)"
             raise FigureFailed(fig, None, error, failed, where="after it ran")
         nb.metadata[HASH_KEY] = inputs_hash(path, params, root)
+        nb.metadata[CLAIMS_KEY] = claims_hash(path, params, root)
         nb.metadata[PARAMS_KEY] = params
         changed = {k: v for k, v in params.items() if v != known.get(k)}
         found = staged / fig / "claims.json"

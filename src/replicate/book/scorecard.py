@@ -125,11 +125,18 @@ def _seeds_table(root: Path, nbs: dict[str, Path]) -> list[str]:
         ),
     ]
     checked = sum(len(v) == len(found) for v in table.values())
+    left_out = {s: seeds.stale(s, root) for s in found}
+    note = "".join(
+        f" Seed {s}'s claims of {len(figs)} figures are left out because they come from other code or parameters "
+        f"than the figures have now (rerun them with `replicate scorecard --seeds 0 {s}`): {', '.join(figs)}."
+        for s, figs in left_out.items()
+        if figs
+    )
     head = (
         f"Every figure rerun with all of its random seeds moved by each seed (`replicate scorecard --seeds "
         f"{' '.join(map(str, found))}`; seed 0 is this book). Of the {checked} claims checked at every seed, "
         f"{len(moved)} change their verdict with the seed" + (f": {', '.join(f'{f} `{c}`' for f, c in moved)}." if moved else ".")
-    )
+    ) + note
     return ["## Seed stability", "", head, "", *rows, ""]
 
 

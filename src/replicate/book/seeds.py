@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+import nbformat
+
 from .. import verdicts
 from ..baldock2021 import specs as baldock_specs
 from ..store import project_root
@@ -62,12 +64,31 @@ def run(seeds: list[int], root: Path | None = None) -> list[pipeline.FigureFaile
     return failures
 
 
+def stale(seed: int, root: Path | None = None) -> list[str]:
+    """The figures whose claims at ``seed`` do not come from their current code, parameters and
+    package (:func:`pipeline.claims_hash`; seed 0 at the laptop defaults): comparing them with
+    another seed's claims would compare different runs. A missing page counts as stale."""
+    root = root or project_root()
+    source = pipeline.source_hash(root)
+    out = []
+    for fig, path in pipeline.notebooks(root).items():
+        page = folder(seed, root) / "executed" / fig.split("/")[0] / f"{path.stem}.ipynb" if seed else pipeline.executed_path(path, root)
+        recorded = nbformat.read(page, as_version=4).metadata.get(pipeline.CLAIMS_KEY) if page.exists() else None
+        if recorded != pipeline.claims_hash(path, overrides(pipeline.defaults(path), seed), root, source):
+            out.append(fig)
+    return out
+
+
 def verdict_table(seeds: list[int], root: Path | None = None) -> dict[tuple[str, str], dict[int, str]]:
-    """{(figure, claim): {seed: verdict}} over the seeds whose claims exist."""
+    """{(figure, claim): {seed: verdict}} over the seeds whose claims exist and are current (see
+    :func:`stale`)."""
     table: dict[tuple[str, str], dict[int, str]] = {}
     for seed in seeds:
+        old = set(stale(seed, root))
         for f in sorted(folder(seed, root).glob("*/*/claims.json")):
             entry = json.loads(f.read_text())
+            if entry["figure"] in old:
+                continue
             for c in entry["claims"]:
                 table.setdefault((entry["figure"], c["id"]), {})[seed] = c["verdict"]
     order = list(catalogue.FIGURES)
