@@ -311,3 +311,141 @@ def independent_predictions(accuracies: ArrayLike, labels: ArrayLike, n_classes:
     correct = rng.random(shape) < acc[:, None]
     wrong = (labels[None, :] + rng.integers(1, n_classes, size=shape)) % n_classes
     return np.where(correct, labels[None, :], wrong)
+
+
+# --- Per-example difficulty scores of the atlas (issue 15) ---
+#
+# Score functions take a history (n_models, n_checkpoints, n), checkpoint 0 the initialisation and
+# checkpoint t the end of epoch t, or (n_checkpoints, n) for one model. Each is computed per model
+# and averaged over the counting models: all of them, or those ``mask`` (n_models, n) selects (the
+# members that trained on each training point of a 90:10 ensemble); nan where none counts.
+
+
+def _history(values: ArrayLike) -> np.ndarray:
+    """``values`` as (n_models, n_checkpoints, n): a single model's (n_checkpoints, n) gets a leading axis."""
+    values = np.asarray(values)
+    if values.ndim == 2:
+        values = values[None]
+    if values.ndim != 3:
+        raise ValueError(f"expected (n_models, n_checkpoints, n) or (n_checkpoints, n); got shape {values.shape}")
+    return values
+
+
+def _member_mean(values: np.ndarray, mask: ArrayLike | None) -> NDArray[np.float64]:
+    """Mean over models (axis 0) of (n_models, n) ``values``, counting only the models ``mask`` selects; nan where none."""
+    values = np.asarray(values, dtype=np.float64)
+    if mask is None:
+        return values.mean(axis=0)
+    mask = np.broadcast_to(np.asarray(mask, dtype=bool), values.shape)
+    n = mask.sum(axis=0)
+    return np.where(n > 0, np.where(mask, values, 0.0).sum(axis=0) / np.maximum(n, 1), np.nan)
+
+
+def _by_label(logits: ArrayLike, labels: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """float64 logits (..., n, C), the labels as an index (..., n, 1) into their last axis, and
+    whether each label is a class (n,): unlabelled examples carry y = -1 (indexed as class 0, then masked)."""
+    z = np.asarray(logits, dtype=np.float64)
+    y = np.asarray(labels, dtype=np.int64)
+    ok = (y >= 0) & (y < z.shape[-1])
+    return z, np.broadcast_to(np.where(ok, y, 0)[:, None], (*z.shape[:-1], 1)), ok
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def label_margin(logits: ArrayLike, labels: ArrayLike) -> NDArray[np.float64]:
+    """The margin of Pleiss et al. 2020 (Eq. 1): the label's logit minus the largest other logit.
+
+    logits (..., n, n_classes), labels (n,) -> (..., n). Positive when the network predicts the label,
+    negative when it predicts another class (a mislabelled example's margin stays negative); nan
+    where the label is not a class (y = -1 on unlabelled out-of-sample sets). Unlike
+    :func:`output_margin` (top logit minus runner-up, Baldock Sec. 3.3), its sign says right or wrong.
+    """
+    z, y, ok = _by_label(logits, labels)
+    z_y = np.take_along_axis(z, y, axis=-1)[..., 0]
+    others = z.copy()
+    np.put_along_axis(others, y, -np.inf, axis=-1)
+    return np.where(ok, z_y - others.max(axis=-1), np.nan)
+
+
+def label_probability(logits: ArrayLike, labels: ArrayLike) -> NDArray[np.float64]:
+    """softmax(logits)[label], the probability a network gives the label (Swayamdipta et al. 2020's
+    p_theta(y | x)); logits (..., n, n_classes), labels (n,) -> (..., n); nan where the label is not a class."""
+    z, y, ok = _by_label(logits, labels)
+    return np.where(ok, np.take_along_axis(_softmax(z), y, axis=-1)[..., 0], np.nan)
+
+
+def l2_error(logits: ArrayLike, labels: ArrayLike) -> NDArray[np.float64]:
+    """||softmax(logits) - onehot(label)||_2, one network's term of EL2N (Paul et al. 2021, Def. 2.2);
+    logits (..., n, n_classes), labels (n,) -> (..., n), between 0 and sqrt(2); nan where the label is not a class."""
+    z, y, ok = _by_label(logits, labels)
+    err = _softmax(z)
+    np.put_along_axis(err, y, np.take_along_axis(err, y, axis=-1) - 1.0, axis=-1)
+    return np.where(ok, np.sqrt((err**2).sum(axis=-1)), np.nan)
+
+
+def forgetting_events(correct_history: ArrayLike, mask: ArrayLike | None = None) -> NDArray[np.float64]:
+    """Forgetting events (Toneva et al. 2019, Sec. 3): per model, the number of transitions from
+    correct to incorrect between consecutive checkpoints from epoch 1 (the initialisation's chance
+    hits are not learning), averaged over the counting models.
+
+    An example a model never gets right at any checkpoint from epoch 1 counts the number of epochs
+    T for that model, more than any learned example can reach: Toneva et al. rank never-learned
+    examples as the most forgotten (their code, ``sort_examples_by_forgetting``, gives them the
+    number of presentations), not as unforgettable. bool (n_models, T + 1, n) -> (n,).
+    """
+    correct = _history(correct_history).astype(bool)[:, 1:]
+    epochs = correct.shape[1]
+    forgotten = (correct[:, :-1] & ~correct[:, 1:]).sum(axis=1)
+    return _member_mean(np.where(correct.any(axis=1), forgotten, epochs), mask)
+
+
+def aum(margins: ArrayLike, mask: ArrayLike | None = None) -> NDArray[np.float64]:
+    """Area under the margin (Pleiss et al. 2020, Eq. 2): per model the mean over epochs 1..T of
+    :func:`label_margin`, averaged over the counting models; low (negative) for mislabelled or hard
+    examples. margins (n_models, T + 1, n) -> (n,). Pleiss et al. take each epoch's margin from the
+    training pass; the engine's come from the evaluation after each epoch (dropout off)."""
+    return _member_mean(_history(margins)[:, 1:].mean(axis=1), mask)
+
+
+class DataMap(NamedTuple):
+    confidence: NDArray[np.float64]
+    variability: NDArray[np.float64]
+
+
+def data_map(probs: ArrayLike, mask: ArrayLike | None = None) -> DataMap:
+    """Data-map coordinates (Swayamdipta et al. 2020, Eqs. 1-2): per model, the mean (confidence)
+    and population standard deviation (variability) over epochs 1..T of the label's probability
+    p(y | x), each averaged over the counting models (the spread between models is not variability).
+    probs (n_models, T + 1, n) -> DataMap of (n,) arrays."""
+    p = np.asarray(_history(probs)[:, 1:], dtype=np.float64)
+    return DataMap(_member_mean(p.mean(axis=1), mask), _member_mean(p.std(axis=1), mask))
+
+
+def el2n(errors: ArrayLike, epoch: int, mask: ArrayLike | None = None) -> NDArray[np.float64]:
+    """EL2N (Paul et al. 2021, Def. 2.2): E_models ||softmax(f(x)) - onehot(y)||_2 at one early
+    ``epoch``, from the per-network norms :func:`l2_error` (n_models, T + 1, n) the engine keeps
+    (``el2n/{split}``); high for hard examples. -> (n,)."""
+    return _member_mean(_history(errors)[:, epoch], mask)
+
+
+def c_score_holdout(correct_final: ArrayLike, masks: ArrayLike) -> NDArray[np.float64]:
+    """Holdout estimate of the C-score (Jiang et al. 2021, Eq. 1, 'holdout' estimator): per training
+    point, the accuracy of the final networks that did NOT train on it (the held-out side of the
+    90:10 splits); nan where every network trained on it. correct_final and masks bool (n_models, n)."""
+    return _member_mean(np.asarray(correct_final, dtype=bool), ~np.asarray(masks, dtype=bool))
+
+
+def first_agreement_epoch(correct_history: ArrayLike, mask: ArrayLike | None = None) -> NDArray[np.float64]:
+    """The first checkpoint (0 = initialisation, t = after epoch t) at which every counting model is
+    right on the example: when it enters Pliushch et al. 2022's true-positive agreement set (Sec. 3).
+    An example never in it gets n_checkpoints (one past the last), so later means harder; nan where
+    no model counts. bool (n_models, n_checkpoints, n) -> (n,)."""
+    correct = _history(correct_history).astype(bool)
+    n_checkpoints = correct.shape[1]
+    counting = np.ones(correct.shape[::2], bool) if mask is None else np.asarray(mask, dtype=bool)
+    agreed = np.all(correct | ~counting[:, None, :], axis=0)
+    first = np.where(agreed.any(axis=0), agreed.argmax(axis=0), n_checkpoints).astype(np.float64)
+    return np.where(counting.any(axis=0), first, np.nan)
