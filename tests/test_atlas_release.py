@@ -145,3 +145,17 @@ def test_a_score_states_a_known_sign():
         Score("x", "d", "harder", "s", "u")
     with pytest.raises(ReleaseError, match="identifier"):
         Score("split", "d", "higher = harder", "s", "u")
+
+
+def test_recipes_key_ensembles_by_store_entry():
+    from types import SimpleNamespace
+
+    from replicate.runs import DataSpec, EnsembleSpec
+    from replicate.train import TrainConfig
+
+    spec = EnsembleSpec(DataSpec(n_train=10), TrainConfig(arch="mlp", n_models=2, epochs=1))
+    out = release.recipes([SimpleNamespace(key="k1", spec=spec, meta={"git": "abc1234"}), SimpleNamespace(key="k2", spec=spec, meta={})])
+    assert list(out) == ["ensemble/k1", "ensemble/k2"]
+    assert out["ensemble/k1"]["spec"]["data"]["n_train"] == 10 and out["ensemble/k1"]["trained_at"] == "abc1234"
+    assert out["ensemble/k2"]["trained_at"] == "unknown"
+    json.dumps(out)  # the manifest stores it as JSON
