@@ -423,3 +423,123 @@ def _member_input_margin(record: Record, i: int, split: str, store: Store, devic
         return {"margin": margin}, {"key": key, "ensemble": record.key, "member": i, "split": split, **provenance.info()}
 
     return store.cached("input_margin", key, compute)[0]["margin"]
+
+
+# --- Prediction depth of any torch model, at the layers a user names ---
+
+
+@torch.no_grad()
+def module_activations(
+    model: torch.nn.Module,
+    x: np.ndarray | torch.Tensor,
+    layers: Sequence[str],
+    batch: int = 256,
+    probe_dim: int | None = None,
+    seed: int = 0,
+    input_probe: bool = True,
+    softmax_probe: bool = True,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Ordered {probe: (n, d) float32} and the (n, C) logits of any model returning logits, from one
+    forward pass per batch in eval mode (Baldock App. A.5): the flattened input ("input"), the
+    flattened outputs of the modules named ``layers`` (names from ``model.named_modules()``,
+    collected by forward hooks) and the softmax of the logits ("softmax"). ``x`` is the model's
+    input as is; layers wider than ``probe_dim`` are projected with :func:`projection` (seeded by
+    the probe's position)."""
+    modules = dict(model.named_modules())
+    unknown = [n for n in layers if n not in modules or n == ""]
+    if unknown:
+        raise ValueError(f"layers {unknown} are not modules of the model; its modules are {[n for n in modules if n]}")
+    if len(set(layers)) < len(layers) or {"input", "softmax"} & set(layers):
+        raise ValueError(f"layers {list(layers)}: name each module once, and none 'input' or 'softmax' (the added probes)")
+    names = [*(["input"] if input_probe else []), *layers, *(["softmax"] if softmax_probe else [])]
+    captured: dict[str, torch.Tensor] = {}
+
+    def keep(name: str):
+        def hook(module, inputs, output) -> None:
+            if not isinstance(output, torch.Tensor):
+                raise TypeError(f"module {name!r} returns {type(output).__name__}, not a tensor: probe one of its submodules")
+            if name in captured:
+                raise ValueError(f"module {name!r} runs more than once in a forward pass: which output to probe is ambiguous")
+            captured[name] = output
+
+        return hook
+
+    first = next(iter(model.parameters()), None)
+    device = first.device if first is not None else torch.device("cpu")
+    handles = [modules[n].register_forward_hook(keep(n)) for n in layers]
+    was_training = model.training
+    model.eval()
+    acts: dict[str, np.ndarray] = {}
+    proj: dict[str, torch.Tensor] = {}
+    logits = np.empty((len(x), 0), np.float32)
+    try:
+        for start in range(0, len(x), batch):
+            xb = _inputs(x[start : start + batch], None, device)
+            captured.clear()
+            out = model(xb)
+            if not isinstance(out, torch.Tensor) or out.ndim != 2:
+                raise TypeError("the model must return logits of shape (batch, n_classes)")
+            silent = [n for n in layers if n not in captured]
+            if silent:
+                raise ValueError(f"modules {silent} did not run in the forward pass")
+            got = {"input": xb.flatten(1), **{n: captured[n].flatten(1) for n in layers}, "softmax": out.softmax(-1)}
+            if start == 0:
+                for position, name in enumerate(names):
+                    dim = got[name].shape[1]
+                    if probe_dim is not None and dim > probe_dim:
+                        proj[name] = projection(dim, probe_dim, seed, position).to(device)
+                    acts[name] = np.empty((len(x), probe_dim if name in proj else dim), np.float32)
+                logits = np.empty((len(x), out.shape[1]), np.float32)
+            stop = start + len(out)
+            for name in names:
+                a = got[name].float()
+                acts[name][start:stop] = (a @ proj[name] if name in proj else a).cpu().numpy()
+            logits[start:stop] = out.float().cpu().numpy()
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    return acts, logits
+
+
+@dataclass
+class ModelDepth:
+    """Prediction depth of one model's queries (Baldock Sec. 2.1, A.6.1): per probe (input, the
+    named layers, softmax) the k-NN predictions (L, n) and votes (L, n, C), the model's prediction
+    (n,), and the depth (n,): 0 .. L - 1, -1 where the last probe disagrees with the model."""
+
+    layers: tuple[str, ...]
+    depth: np.ndarray
+    probe_preds: np.ndarray
+    votes: np.ndarray
+    net_pred: np.ndarray
+
+
+def prediction_depth(
+    model: torch.nn.Module,
+    layers: Sequence[str],
+    index_x: np.ndarray | torch.Tensor,
+    index_labels: np.ndarray,
+    query_x: np.ndarray | torch.Tensor | None = None,
+    k: int = 30,
+    probe_dim: int | None = None,
+    seed: int = 0,
+    batch: int = 256,
+    input_probe: bool = True,
+    softmax_probe: bool = True,
+) -> ModelDepth:
+    """Prediction depth (Baldock Sec. 2.1) of any torch model at the modules named ``layers``:
+    exact k-NN probes (:func:`metrics.knn_predict`) whose index is ``index_x`` labelled
+    ``index_labels`` vote at every probe of :func:`module_activations`, and the depth is the first
+    probe from which all of them agree with the model's prediction (:func:`metrics.prediction_depth`).
+    Without ``query_x`` the index queries itself, each point left out of its own neighbours."""
+    index_labels = np.asarray(index_labels)
+    if len(index_labels) != len(index_x):
+        raise ValueError(f"{len(index_x)} index examples but {len(index_labels)} labels")
+    options = {"batch": batch, "probe_dim": probe_dim, "seed": seed, "input_probe": input_probe, "softmax_probe": softmax_probe}
+    index_acts, logits = module_activations(model, index_x, layers, **options)
+    exclude = np.arange(len(index_labels)) if query_x is None else None
+    query_acts, logits = (index_acts, logits) if query_x is None else module_activations(model, query_x, layers, **options)
+    preds, votes = layer_predictions(index_acts, index_labels, query_acts, k, logits.shape[1], exclude)
+    net_pred = logits.argmax(1)
+    return ModelDepth(tuple(index_acts), metrics.prediction_depth(preds, net_pred), preds, votes, net_pred)
