@@ -18,7 +18,7 @@ from tqdm import tqdm
 from . import data, imagestats, models, provenance
 from .store import Store, say
 from .store import key as store_key
-from .train import State, TrainConfig, default_device, extends, resolve_engine, train_ensemble
+from .train import OUTPUTS, State, TrainConfig, default_device, extends, resolve_engine, train_ensemble
 
 VERSION = "ensemble-2"
 SPLITS = ("same", "holdout", "partition")
@@ -151,6 +151,23 @@ class Record:
     def ids(self, split: str = "test") -> np.ndarray:
         return self.arrays[f"ids/{split}"]
 
+    def margins(self, split: str = "test") -> np.ndarray:
+        """float32 (n_models, n_epochs + 1, n): the label's logit minus the largest other (metrics.label_margin)."""
+        return self._output("margins", split)
+
+    def probs(self, split: str = "test") -> np.ndarray:
+        """float32 (n_models, n_epochs + 1, n): the softmax probability of the label (metrics.label_probability)."""
+        return self._output("probs", split)
+
+    def el2n(self, split: str = "test") -> np.ndarray:
+        """float32 (n_models, n_epochs + 1, n): ||softmax - onehot(label)||_2 per network (metrics.l2_error)."""
+        return self._output("el2n", split)
+
+    def _output(self, name: str, split: str) -> np.ndarray:
+        if f"{name}/{split}" not in self.arrays:
+            raise KeyError(f"this ensemble kept no {name} of split {split!r}: train it with keep_margins=True")
+        return self.arrays[f"{name}/{split}"]
+
     @property
     def masks(self) -> np.ndarray:
         """bool (n_models, n_train): which training points each model trained on."""
@@ -184,6 +201,7 @@ def _arrays(
             out[f"step_preds/{split}"] = state.step_preds[split]
         if "logits" in state.extra:
             out[f"logits/{split}"] = state.extra["logits"][split]
+    out |= state.outputs
     if weights:
         out |= {f"weights/{k}": v.cpu().numpy() for k, v in {**state.params, **state.buffers}.items()}
     if resume:
@@ -210,6 +228,11 @@ def _extended(arrays: dict[str, np.ndarray], meta: dict, cfg: TrainConfig) -> St
         preds[s][:, : done + 1] = arrays[f"preds/{s}"]
     loss = np.zeros((len(arrays["loss"]), cfg.epochs), np.float32)
     loss[:, :done] = arrays["loss"]
+    outputs = {}
+    for name in (a for a in arrays if a.split("/")[0] in OUTPUTS):
+        stored = arrays[name]
+        outputs[name] = np.full((stored.shape[0], cfg.epochs + 1, stored.shape[2]), np.nan, np.float32)
+        outputs[name][:, : done + 1] = stored
     return State(
         epoch=done,
         params=_resumed(arrays, "params"),
@@ -219,6 +242,7 @@ def _extended(arrays: dict[str, np.ndarray], meta: dict, cfg: TrainConfig) -> St
         step_preds={s: arrays.get(f"step_preds/{s}", np.zeros((len(loss), 0, preds[s].shape[2]), np.int16)) for s in splits},
         loss=loss,
         extra={"seconds": meta.get("train_seconds", 0.0)},
+        outputs=outputs,
     )
 
 
@@ -232,6 +256,7 @@ def _checkpoint(state: State) -> dict:
         "step_preds": {k: torch.from_numpy(v) for k, v in state.step_preds.items()},
         "loss": torch.from_numpy(state.loss),
         "seconds": state.extra.get("seconds", 0.0),
+        "outputs": {k: torch.from_numpy(v) for k, v in state.outputs.items()},
     }
 
 
@@ -245,6 +270,7 @@ def _state(ck: dict) -> State:
         step_preds={k: v.numpy() for k, v in ck["step_preds"].items()},
         loss=ck["loss"].numpy(),
         extra={"seconds": ck["seconds"]},
+        outputs={k: v.numpy() for k, v in ck.get("outputs", {}).items()},
     )
 
 
@@ -295,19 +321,26 @@ def ensemble(spec: EnsembleSpec, store: Store | None = None, device: str | None 
 
 def per_member(name: str) -> bool:
     """Whether the ensemble array ``name`` has one row per member (masks, losses, predictions,
-    logits, weights, resume state) rather than one per example or none."""
-    return name in ("masks", "loss") or name.split("/")[0] in ("preds", "step_preds", "logits", "weights", "resume")
+    logits, weights, resume state, margins, probabilities, EL2N) rather than one per example or none."""
+    return name in ("masks", "loss") or name.split("/")[0] in ("preds", "step_preds", "logits", "weights", "resume", *OUTPUTS)
+
+
+def _defaults(cls) -> dict:
+    return {f.name: f.default for f in fields(cls) if f.default is not MISSING}
 
 
 def _relatives(spec: EnsembleSpec, store: Store, dev: torch.device) -> dict[str, dict[int, str]]:
     """{field: {value: key}} of the stored ensembles that differ from ``spec`` only in the training
     field ``n_models`` or ``epochs``: entries whose recorded spec matches but for that field,
-    confirmed by their key. One pass over the store's metadata."""
+    confirmed by their key. One pass over the store's metadata. A field added since an entry was
+    written (``keep_margins``, say) reads as its default there, as in the entry's key."""
     want = json.loads(json.dumps(asdict(spec), default=str))
+    defaults = json.loads(json.dumps({"data": _defaults(DataSpec), "train": _defaults(TrainConfig)}, default=str))
     out: dict[str, dict[int, str]] = {"n_models": {}, "epochs": {}}
     for meta_file in (store.root / "ensemble").glob("*/meta.json"):
         try:
-            got = json.loads(meta_file.read_text())["spec"]
+            recorded = json.loads(meta_file.read_text())["spec"]
+            got = {part: {**defaults[part], **recorded[part]} for part in defaults}
             values = {name: int(got["train"][name]) for name in out}
         except (OSError, ValueError, KeyError, TypeError):
             continue
@@ -402,6 +435,7 @@ def train_members(
         on_epoch=checkpoint,
         progress=progress,
         members=members,
+        eval_labels={split: a.y for split, a in evals.items()},
     )
     meta = {
         "n_classes": train.n_classes,

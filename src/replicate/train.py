@@ -26,12 +26,16 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 from tqdm import tqdm
 
-from . import models
+from . import metrics, models
 from .progress import terminal
 
 ENGINES = ("auto", "loop", "batched")
 SCHEDULES = ("constant", "hacohen", "step", "cosine")
 LOSSES = ("ce", "hinge0")
+OUTPUTS = {"margins": metrics.label_margin, "probs": metrics.label_probability, "el2n": metrics.l2_error}
+"""What ``keep_margins`` records per split and epoch, by array name: the label's margin (Pleiss et al.
+2020), its softmax probability (Swayamdipta et al. 2020) and the L2 norm of softmax - onehot (Paul et
+al. 2021), each float32 (n_models, n_epochs + 1, n) like the predictions."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class TrainConfig:
     eval_steps: tuple[int, ...] = ()
     keep_logits: bool = False
     keep_weights: bool = False
+    keep_margins: bool = False
 
     def __post_init__(self):
         _check("arch", self.arch, models.ARCHS)
@@ -131,6 +136,7 @@ class State:
     step_preds: dict[str, np.ndarray]
     loss: np.ndarray
     extra: dict = field(default_factory=dict)
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _seed(*parts: int) -> int:
@@ -414,6 +420,7 @@ def train_ensemble(
     on_epoch: Callable[[State], None] | None = None,
     progress: bool | None = None,
     members: Sequence[int] | None = None,
+    eval_labels: dict[str, np.ndarray] | None = None,
 ) -> State:
     """Train ``cfg.n_models`` networks and record predictions after every epoch.
 
@@ -424,6 +431,10 @@ def train_ensemble(
     all the others, since its initialisation, batches and dropout masks depend only on the seed,
     its index and the epoch. Returns the final state, whose ``preds[split]`` is int16 (N,
     epochs + 1, n) and ``step_preds[split]`` (N, len(eval_steps), n), N the members trained.
+
+    With ``cfg.keep_margins``, every evaluation after an epoch also records :data:`OUTPUTS` against
+    ``eval_labels`` (split -> labels, -1 for none: nan) in ``outputs["margins/<split>"]`` and so on,
+    from the logits the predictions come from (which it leaves bit-identical); not at ``eval_steps``.
     """
     device = default_device(device)
     engine = resolve_engine(cfg.engine, cfg.arch, device)
@@ -431,6 +442,8 @@ def train_ensemble(
     masks = np.ones((cfg.n_models, len(y_train)), bool) if masks is None else np.asarray(masks, bool)
     if masks.shape != (cfg.n_models, len(y_train)):
         raise ValueError(f"masks has shape {masks.shape}; expected (n_models, n_train) = {(cfg.n_models, len(y_train))}")
+    if cfg.keep_margins and set(evals) - set(eval_labels or {}):
+        raise ValueError(f"keep_margins needs eval_labels for every split; missing: {sorted(set(evals) - set(eval_labels or {}))}")
     ids = list(range(cfg.n_models) if members is None else members)
     if not ids or min(ids) < 0 or max(ids) >= cfg.n_models or len(set(ids)) != len(ids):
         raise ValueError(f"members={members!r} must be distinct indices in 0..{cfg.n_models - 1}")
@@ -443,12 +456,23 @@ def train_ensemble(
     opt = torch.optim.SGD(members.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     eval_batch = 128 if device.type == "cpu" else 1024  # CPU: batches that stay in cache ran ~2x faster
 
-    def predict() -> dict[str, np.ndarray]:
+    def predict(outputs: dict[str, np.ndarray] | None = None, epoch: int = 0) -> dict[str, np.ndarray]:
+        """Every split's predicted labels; with ``outputs``, also write :data:`OUTPUTS` at ``epoch`` there."""
         members.train(False)
-        return {k: members.logits(v, eval_batch).argmax(-1).cpu().numpy().astype(np.int16) for k, v in xe.items()}
+        preds = {}
+        for k, v in xe.items():
+            logits = members.logits(v, eval_batch)
+            preds[k] = logits.argmax(-1).cpu().numpy().astype(np.int16)
+            if cfg.keep_margins and outputs is not None:
+                z = logits.cpu().numpy()
+                for name, fn in OUTPUTS.items():
+                    outputs[f"{name}/{k}"][:, epoch] = fn(z, eval_labels[k])
+        return preds
 
     if state is None:
-        first = predict()
+        shape = {k: (len(ids), cfg.epochs + 1, len(v)) for k, v in xe.items()}
+        outputs = {f"{name}/{k}": np.full(shape[k], np.nan, np.float32) for name in OUTPUTS for k in xe} if cfg.keep_margins else {}
+        first = predict(outputs)
         state = State(
             epoch=0,
             params={},
@@ -457,10 +481,19 @@ def train_ensemble(
             preds={k: np.zeros((len(ids), cfg.epochs + 1, len(v)), np.int16) for k, v in xe.items()},
             step_preds={k: np.zeros((len(ids), len(cfg.eval_steps), len(v)), np.int16) for k, v in xe.items()},
             loss=np.zeros((len(ids), cfg.epochs), np.float32),
+            outputs=outputs,
         )
         for k, v in first.items():
             state.preds[k][:, 0] = v
     else:
+        if cfg.keep_margins:
+            want = {f"{name}/{k}": (len(ids), cfg.epochs + 1, len(v)) for name in OUTPUTS for k, v in xe.items()}
+            got = {name: a.shape for name, a in state.outputs.items()}
+            if got != want:
+                raise ValueError(
+                    f"keep_margins: the state to resume from has output arrays {got}, not {want} "
+                    "(it was trained without keep_margins, or for other splits): train from scratch"
+                )
         members.load(state.params, state.buffers)
         _load_momentum(opt, members, state.momentum)
 
@@ -504,7 +537,7 @@ def train_ensemble(
             tqdm.write(
                 f"train: member(s) {', '.join(str(ids[j]) for j in diverged)} of {cfg.n_models} x {cfg.arch}: non-finite loss at epoch {epoch + 1}"
             )
-        for k, v in predict().items():
+        for k, v in predict(state.outputs, epoch + 1).items():
             state.preds[k][:, epoch + 1] = v
         state.epoch = epoch + 1
         if progress is not False:
