@@ -78,6 +78,9 @@ def test_label_margin_probability_and_l2_error():
     sure = np.array([[50.0, 0.0, 0.0]])
     assert metrics.l2_error(sure, np.array([0]))[0] == pytest.approx(0.0, abs=1e-12)
     assert metrics.l2_error(sure, np.array([1]))[0] == pytest.approx(math.sqrt(2))
+    # 1 - p_y = 2e^-40 / (1 + 2e^-40) is below float64's resolution at 1: the norm is still sqrt(6) e^-40 / (1 + 2e^-40)
+    tiny = math.exp(-40) / (1 + 2 * math.exp(-40))
+    assert metrics.l2_error(np.array([[40.0, 0.0, 0.0]]), np.array([0]))[0] == pytest.approx(math.sqrt(6) * tiny, rel=1e-9)
 
 
 def test_label_scores_keep_leading_axes_and_give_nan_without_a_label():

@@ -379,11 +379,13 @@ def label_probability(logits: ArrayLike, labels: ArrayLike) -> NDArray[np.float6
 
 def l2_error(logits: ArrayLike, labels: ArrayLike) -> NDArray[np.float64]:
     """||softmax(logits) - onehot(label)||_2, one network's term of EL2N (Paul et al. 2021, Def. 2.2);
-    logits (..., n, n_classes), labels (n,) -> (..., n), between 0 and sqrt(2); nan where the label is not a class."""
+    logits (..., n, n_classes), labels (n,) -> (..., n), between 0 and sqrt(2); nan where the label is not a class.
+    Written as sqrt(sum_{j != y} p_j^2 + (sum_{j != y} p_j)^2), since 1 - p_y rounds to 0 for confident networks."""
     z, y, ok = _by_label(logits, labels)
-    err = _softmax(z)
-    np.put_along_axis(err, y, np.take_along_axis(err, y, axis=-1) - 1.0, axis=-1)
-    return np.where(ok, np.sqrt((err**2).sum(axis=-1)), np.nan)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    others = e.copy()
+    np.put_along_axis(others, y, 0.0, axis=-1)
+    return np.where(ok, np.sqrt((others**2).sum(axis=-1) + others.sum(axis=-1) ** 2) / e.sum(axis=-1), np.nan)
 
 
 def forgetting_events(correct_history: ArrayLike, mask: ArrayLike | None = None) -> NDArray[np.float64]:
