@@ -91,6 +91,21 @@ def test_log_refuses_unknown_ids_members_epochs_and_shapes(tmp_path):
         _recorder(tmp_path, splits={"train": ([1, 1], [0, 0])})
 
 
+@pytest.mark.parametrize("flush_rows", [1, 1 << 16])
+def test_the_last_logits_logged_win_and_a_reused_buffer_changes_nothing(tmp_path, monkeypatch, flush_rows):
+    monkeypatch.setattr(recorder, "FLUSH_ROWS", flush_rows)  # reduced after every log, or all at the end
+    rec = _recorder(tmp_path)
+    _fill(rec, lambda s, m, e, i: np.zeros(3))
+    buffer = np.array([[0.0, 0.0, 5.0], [0.0, 5.0, 0.0]])
+    rec.log("test", 1, 1, [4, 0], buffer)  # test example 4 (label 0) said 2, example 0 (label 1) said 1
+    buffer[:] = [0.0, 7.0, 0.0]
+    rec.log("test", 1, 1, [4], buffer[:1])  # example 4 again: now class 1
+    buffer[:] = 0
+    preds = rec.save().preds("test")
+    np.testing.assert_array_equal(preds[1, 1], [1, 1])
+    assert (preds[0] == 0).all() and (preds[1, 0] == 0).all()
+
+
 def test_trained_on_gives_the_masks_from_ids_or_bools(tmp_path):
     rec = _recorder(tmp_path, trained_on=[[5, 7], np.array([True, False, False, True])])
     np.testing.assert_array_equal(rec.masks, [[True, False, False, True], [True, False, False, True]])
@@ -209,3 +224,13 @@ def test_module_activations_refuse_unknown_and_repeated_modules():
     with pytest.raises(ValueError, match="more than once"):
         probes.module_activations(twice, INDEX, ["a"])
     assert not shared._forward_hooks
+
+
+def test_bench_recorder_prints_its_summary_line_last(capsys):
+    from replicate.bench import recorder as bench_recorder
+
+    threads = torch.get_num_threads()
+    res = bench_recorder.main(quick=True)
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert re.fullmatch(r"bench recorder: overhead=-?[\d.]+%", last)
+    assert res["same"] and torch.get_num_threads() == threads  # the one-thread timing leaves the process as it was

@@ -16,6 +16,7 @@ EPILOG = """examples:
   replicate bench train                               engine vs a plain PyTorch loop
   replicate bench knn                                 exact k-NN vs scikit-learn and torch.cdist
   replicate bench imagestats                          image statistics vs per-image loops
+  replicate bench recorder                            a training loop with and without the recorder
   replicate data fashion_mnist                        check that a data set is available
 """
 

@@ -9,9 +9,10 @@ iteration learned, forgetting, AUM, data maps, C-score estimates...) applies to 
     ...inside the loop: rec.log("test", member, epoch, ids, logits)
     record = rec.save()            # later: recorder.load("my-run")
 
-Logits are reduced on arrival to the four per-example numbers and written into preallocated
-numpy arrays (no per-example Python loop). An example logged twice for the same (split, member,
-epoch) keeps its last logits. Conventionally the logits come from an evaluation pass (eval mode,
+A log copies the logits to the CPU and checks the ids; every 65,536 logged rows (and before
+saving) they are reduced together to the four per-example numbers and written into preallocated
+numpy arrays (no per-example Python loop, few numpy calls per log). An example logged twice for
+the same (split, member, epoch) keeps its last logits. Conventionally the logits come from an evaluation pass (eval mode,
 no dropout), as in our ensembles; logits of training batches may be logged instead (the record
 then holds the predictions made while training, as Toneva et al. 2019 count forgetting).
 """
@@ -38,6 +39,8 @@ VERSION = "recorder-1"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _KEY = re.compile(r"-[0-9a-f]{20}")
 Logits = ArrayLike | torch.Tensor
+FLUSH_ROWS = 1 << 16
+"""Logged rows kept as raw logits before they are reduced in one vectorised pass (at most ~2.6 MB for 10 classes)."""
 
 
 @dataclass(frozen=True)
@@ -57,17 +60,14 @@ def label_scores(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np
     (ties to the lowest class), the label's logit minus the largest other logit (Pleiss et al.
     2020), the softmax probability of the label (Swayamdipta et al. 2020), and the L2 norm of
     softmax minus one-hot label (EL2N, Paul et al. 2021)."""
-    z = np.asarray(logits, dtype=np.float64)
-    rows = np.arange(len(z))
-    z_label = z[rows, labels]
-    other = z.copy()
-    other[rows, labels] = -np.inf
-    top = z.max(1, keepdims=True)
-    e = np.exp(z - top)
-    p = e / e.sum(1, keepdims=True)
-    p_label = p[rows, labels]
-    el2n = np.sqrt(np.maximum((p * p).sum(1) - 2 * p_label + 1, 0.0))
-    return z.argmax(1), z_label - other.max(1), p_label, el2n
+    z = np.asarray(logits, dtype=np.float32)
+    label = np.asarray(labels)[:, None] == np.arange(z.shape[1])
+    z_label = z[label]
+    e = np.exp(z - z.max(1, keepdims=True))
+    total = e.sum(1)
+    e_other = np.where(label, 0, e)  # ||softmax - onehot||^2 = (sum of other e^2 + (sum of other e)^2) / total^2, no cancellation
+    el2n = np.sqrt((e_other * e_other).sum(1) + e_other.sum(1) ** 2) / total
+    return z.argmax(1), z_label - np.where(label, -np.inf, z).max(1), e[label] / total, el2n
 
 
 def _digest(splits: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> str:
@@ -128,11 +128,10 @@ class Recorder:
                 raise ValueError(f"split {s!r}: the ids are not unique")
             self.ids[s], self.labels[s], self._sorted[s] = ids, labels, (ids[order], order)
         shape = {s: (n_models, epochs + 1, ids.size) for s, ids in self.ids.items()}
-        self.preds = {s: np.zeros(sh, np.int16) for s, sh in shape.items()}
-        self.margins = {s: np.zeros(sh, np.float32) for s, sh in shape.items()}
-        self.probs = {s: np.zeros(sh, np.float32) for s, sh in shape.items()}
-        self.el2n = {s: np.zeros(sh, np.float32) for s, sh in shape.items()}
-        self.logged = {s: np.zeros(sh, bool) for s, sh in shape.items()}
+        kinds = {"preds": np.int16, "margins": np.float32, "probs": np.float32, "el2n": np.float32, "logged": bool}
+        self._out = {kind: {s: np.zeros(sh, dtype) for s, sh in shape.items()} for kind, dtype in kinds.items()}
+        self._pending: list[tuple[str, np.ndarray, np.ndarray]] = []
+        self._pending_rows = 0
         self.masks = self._masks(trained_on)
         self.key = entry_key(name, {s: (self.ids[s], self.labels[s]) for s in self.ids}, n_classes, n_models, epochs)
 
@@ -177,36 +176,44 @@ class Recorder:
         if not 0 <= epoch <= self.epochs:
             raise IndexError(f"epoch {epoch} is out of range: 0 (before training) .. {self.epochs}")
         rows = self.rows(split, ids)
-        z = logits.detach().to("cpu", torch.float32).numpy() if isinstance(logits, torch.Tensor) else np.asarray(logits, np.float32)
+        z = logits.detach().to("cpu", torch.float32).numpy() if isinstance(logits, torch.Tensor) else logits
+        z = np.array(z, np.float32)  # a copy: the caller may reuse its buffer
         if z.shape != (rows.size, self.n_classes):
             raise ValueError(f"logits of shape {z.shape} for {rows.size} ids: expected ({rows.size}, {self.n_classes})")
-        pred, margin, prob, el2n = label_scores(z, self.labels[split][rows])
-        self.preds[split][member, epoch, rows] = pred
-        self.margins[split][member, epoch, rows] = margin
-        self.probs[split][member, epoch, rows] = prob
-        self.el2n[split][member, epoch, rows] = el2n
-        self.logged[split][member, epoch, rows] = True
+        self._pending.append((split, (member * (self.epochs + 1) + epoch) * self.ids[split].size + rows, z))
+        self._pending_rows += rows.size
+        if self._pending_rows >= FLUSH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Reduce the pending logits of each split in one vectorised pass and write them into the
+        arrays at their flat (member, epoch, example) positions; of repeats, the last logged wins."""
+        for split in {s for s, _, _ in self._pending}:
+            flat = np.concatenate([f for s, f, _ in self._pending if s == split])
+            z = np.concatenate([z for s, _, z in self._pending if s == split])
+            last = flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]
+            flat, z = flat[last], z[last]
+            values = label_scores(z, self.labels[split][flat % self.ids[split].size])
+            for kind, v in zip(("preds", "margins", "probs", "el2n", "logged"), (*values, True)):
+                self._out[kind][split].reshape(-1)[flat] = v
+        self._pending, self._pending_rows = [], 0
 
     def missing(self) -> list[tuple[str, int, int, int]]:
         """(split, member, epoch, number of examples not logged) of every incomplete combination."""
+        self._flush()
         out = []
-        for s, logged in self.logged.items():
+        for s, logged in self._out["logged"].items():
             count = (~logged).sum(-1)
             out += [(s, int(m), int(e), int(count[m, e])) for m, e in zip(*np.nonzero(count))]
         return out
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The entry's arrays in the agreed layout."""
+        self._flush()
         out: dict[str, np.ndarray] = {"masks": self.masks}
         for s in self.ids:
-            out |= {
-                f"preds/{s}": self.preds[s],
-                f"margins/{s}": self.margins[s],
-                f"probs/{s}": self.probs[s],
-                f"el2n/{s}": self.el2n[s],
-                f"labels/{s}": self.labels[s],
-                f"ids/{s}": self.ids[s],
-            }
+            out |= {f"{kind}/{s}": self._out[kind][s] for kind in ("preds", "margins", "probs", "el2n")}
+            out |= {f"labels/{s}": self.labels[s], f"ids/{s}": self.ids[s]}
         return out
 
     def spec(self) -> RecordedSpec:
