@@ -31,16 +31,6 @@ def _fill(rec: recorder.Recorder, logits_of, skip=lambda s, m, e, i: False) -> N
                     rec.log(s, m, e, torch.from_numpy(batch) if part else batch, torch.from_numpy(z) if part else z)
 
 
-def test_label_scores_by_hand():
-    pred, margin, prob, el2n = recorder.label_scores(np.array([[2.0, 0.0, 1.0], [0.0, 0.0, 0.0]]), np.array([2, 1]))
-    assert pred.tolist() == [0, 0]  # ties to the lowest class
-    np.testing.assert_allclose(margin, [1 - 2, 0 - 0])
-    s = math.e**2 + 1 + math.e
-    np.testing.assert_allclose(prob, [math.e / s, 1 / 3])
-    p = np.array([math.e**2, 1, math.e]) / s
-    np.testing.assert_allclose(el2n, [np.linalg.norm(p - [0, 0, 1]), np.linalg.norm(np.full(3, 1 / 3) - [0, 1, 0])])
-
-
 def test_a_recording_round_trips_through_the_store_in_the_agreed_layout(tmp_path):
     def logits_of(s, m, e, i):  # the label's logit rises with the epoch for member 0; member 1 always says class 0
         y = dict(zip(*SPLITS[s]))[i]
@@ -58,11 +48,13 @@ def test_a_recording_round_trips_through_the_store_in_the_agreed_layout(tmp_path
     assert back.preds("train").dtype == np.int16 and back.preds("train").shape == (2, 2, 4)
     # member 0: epoch 0 logits -e_y (label loses, pred the lowest other class), epoch 1 +e_y
     np.testing.assert_array_equal(back.preds("train")[0], [[0, 1, 0, 0], [2, 0, 1, 2]])
-    np.testing.assert_array_equal(back.arrays["margins/train"][0], [[-1] * 4, [1] * 4])
-    np.testing.assert_allclose(back.arrays["probs/test"][0, 1], [math.e / (math.e + 2)] * 2, rtol=1e-6)
+    np.testing.assert_array_equal(back.margins("train")[0], [[-1] * 4, [1] * 4])
+    np.testing.assert_allclose(back.probs("test")[0, 1], [math.e / (math.e + 2)] * 2, rtol=1e-6)
+    p = np.array([math.e, 1, 1]) / (math.e + 2)  # softmax of (1, 0, 0) with the label first: ||p - e_0||
+    np.testing.assert_allclose(back.el2n("test")[0, 1], [np.hypot(1 - p[0], np.hypot(p[1], p[2]))] * 2, rtol=1e-6)
     # member 1 predicts class 0: right on the label-0 examples only; margin +1 there, -1 elsewhere
     np.testing.assert_array_equal(back.preds("test")[1], [[0, 0], [0, 0]])
-    np.testing.assert_array_equal(back.arrays["margins/test"][1], [[-1, 1], [-1, 1]])
+    np.testing.assert_array_equal(back.margins("test")[1], [[-1, 1], [-1, 1]])
     np.testing.assert_allclose(back.accuracy("test"), [[0, 1], [0.5, 0.5]])
     assert back.masks.shape == (2, 4) and back.masks.all()
 

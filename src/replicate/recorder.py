@@ -10,11 +10,13 @@ iteration learned, forgetting, AUM, data maps, C-score estimates...) applies to 
     record = rec.save()            # later: recorder.load("my-run")
 
 A log copies the logits to the CPU and checks the ids; every 65,536 logged rows (and before
-saving) they are reduced together to the four per-example numbers and written into preallocated
-numpy arrays (no per-example Python loop, few numpy calls per log). An example logged twice for
-the same (split, member, epoch) keeps its last logits. Conventionally the logits come from an evaluation pass (eval mode,
-no dropout), as in our ensembles; logits of training batches may be logged instead (the record
-then holds the predictions made while training, as Toneva et al. 2019 count forgetting).
+saving) they are reduced together to the prediction and :data:`train.OUTPUTS` (the engine's
+formulas from :mod:`metrics`) and written into preallocated numpy arrays (no per-example Python
+loop, few numpy calls per log). An example logged twice for
+the same (split, member, epoch) keeps its last logits. Conventionally the logits come from an
+evaluation pass (eval mode, no dropout), as in our ensembles; logits of training batches may be
+logged instead (the record then holds the predictions made while training, as Toneva et al.
+2019 count forgetting).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from . import provenance
 from .runs import Record
 from .store import Store
 from .store import key as store_key
+from .train import OUTPUTS
 
 KIND = "recorded"
 VERSION = "recorder-1"
@@ -53,21 +56,6 @@ class RecordedSpec:
     n_models: int
     epochs: int
     sizes: tuple[tuple[str, int], ...]
-
-
-def label_scores(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(pred, margin, prob, el2n) of each row of ``logits`` (b, C) with labels (b,): the argmax
-    (ties to the lowest class), the label's logit minus the largest other logit (Pleiss et al.
-    2020), the softmax probability of the label (Swayamdipta et al. 2020), and the L2 norm of
-    softmax minus one-hot label (EL2N, Paul et al. 2021)."""
-    z = np.asarray(logits, dtype=np.float32)
-    label = np.asarray(labels)[:, None] == np.arange(z.shape[1])
-    z_label = z[label]
-    e = np.exp(z - z.max(1, keepdims=True))
-    total = e.sum(1)
-    e_other = np.where(label, 0, e)  # ||softmax - onehot||^2 = (sum of other e^2 + (sum of other e)^2) / total^2, no cancellation
-    el2n = np.sqrt((e_other * e_other).sum(1) + e_other.sum(1) ** 2) / total
-    return z.argmax(1), z_label - np.where(label, -np.inf, z).max(1), e[label] / total, el2n
 
 
 def _digest(splits: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> str:
@@ -128,7 +116,7 @@ class Recorder:
                 raise ValueError(f"split {s!r}: the ids are not unique")
             self.ids[s], self.labels[s], self._sorted[s] = ids, labels, (ids[order], order)
         shape = {s: (n_models, epochs + 1, ids.size) for s, ids in self.ids.items()}
-        kinds = {"preds": np.int16, "margins": np.float32, "probs": np.float32, "el2n": np.float32, "logged": bool}
+        kinds = {"preds": np.int16, "logged": bool, **dict.fromkeys(OUTPUTS, np.float32)}
         self._out = {kind: {s: np.zeros(sh, dtype) for s, sh in shape.items()} for kind, dtype in kinds.items()}
         self._pending: list[tuple[str, np.ndarray, np.ndarray]] = []
         self._pending_rows = 0
@@ -193,8 +181,9 @@ class Recorder:
             z = np.concatenate([z for s, _, z in self._pending if s == split])
             last = flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]
             flat, z = flat[last], z[last]
-            values = label_scores(z, self.labels[split][flat % self.ids[split].size])
-            for kind, v in zip(("preds", "margins", "probs", "el2n", "logged"), (*values, True)):
+            labels = self.labels[split][flat % self.ids[split].size]
+            values = {"preds": z.argmax(1), "logged": True, **{name: fn(z, labels) for name, fn in OUTPUTS.items()}}
+            for kind, v in values.items():
                 self._out[kind][split].reshape(-1)[flat] = v
         self._pending, self._pending_rows = [], 0
 
@@ -212,7 +201,7 @@ class Recorder:
         self._flush()
         out: dict[str, np.ndarray] = {"masks": self.masks}
         for s in self.ids:
-            out |= {f"{kind}/{s}": self._out[kind][s] for kind in ("preds", "margins", "probs", "el2n")}
+            out |= {f"{kind}/{s}": self._out[kind][s] for kind in ("preds", *OUTPUTS)}
             out |= {f"labels/{s}": self.labels[s], f"ids/{s}": self.ids[s]}
         return out
 
