@@ -40,7 +40,7 @@ def test_a_recording_round_trips_through_the_store_in_the_agreed_layout(tmp_path
     _fill(rec, logits_of)
     saved = rec.save()
     back = recorder.load("run", Store(tmp_path))
-    assert back.key == saved.key == rec.key and back.n_classes == 3 and back.spec.name == "run"
+    assert back.key == saved.key == rec.key and back.spec == saved.spec and back.n_classes == 3 and back.spec.name == "run"
     assert sorted(back.arrays) == sorted(saved.arrays)
     for k, v in saved.arrays.items():
         np.testing.assert_array_equal(back.arrays[k], v)

@@ -206,7 +206,7 @@ class Recorder:
         return out
 
     def spec(self) -> RecordedSpec:
-        sizes = tuple((s, int(ids.size)) for s, ids in self.ids.items())
+        sizes = tuple((s, int(ids.size)) for s, ids in sorted(self.ids.items()))
         return RecordedSpec(self.name, self.n_classes, self.n_models, self.epochs, sizes)
 
     def save(self, overwrite: bool = False) -> Record:
@@ -266,5 +266,5 @@ def load(name: str, store: Store | None = None, key: str | None = None) -> Recor
     if hit is None:
         raise FileNotFoundError(f"recording {KIND}/{keys[0]} is not in {store.root} (or was corrupt and removed)")
     arrays, meta = hit
-    sizes = tuple((s, int(meta["sizes"][s])) for s in meta["sizes"])
+    sizes = tuple((s, int(meta["sizes"][s])) for s in sorted(meta["sizes"]))
     return Record(RecordedSpec(meta["name"], meta["n_classes"], meta["n_models"], meta["epochs"], sizes), keys[0], arrays, meta)
