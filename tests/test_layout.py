@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "replicate"
-PAPERS = ("hacohen2020", "baldock2021", "pliushch2022")
+PAPERS = ("hacohen2020", "baldock2021", "pliushch2022", "atlas")
 FACES = ("book", "bench", "cli")
 
 

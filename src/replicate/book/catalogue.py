@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ..atlas import claims as atlas
 from ..baldock2021 import claims as baldock2021
 from ..hacohen2020 import claims as hacohen2020
 from ..pliushch2022 import claims as pliushch2022
@@ -12,9 +13,10 @@ PAPERS = {
     "hacohen2020": "Hacohen, Choshen, Weinshall 2020: All Neural Networks Are Created Equal",
     "baldock2021": "Baldock, Maennel, Neyshabur 2021: Deep Learning Through the Lens of Example Difficulty",
     "pliushch2022": "Pliushch, Mundt, Lupp, Ramesh 2022: When Deep Classifiers Agree",
+    "atlas": "The atlas: the three papers' measures side by side",
 }
 
-FIGURES: dict[str, Figure] = {**hacohen2020.FIGURES, **baldock2021.FIGURES, **pliushch2022.FIGURES}
+FIGURES: dict[str, Figure] = {**hacohen2020.FIGURES, **baldock2021.FIGURES, **pliushch2022.FIGURES, **atlas.FIGURES}
 
 
 def figure(fig: str) -> Figure:

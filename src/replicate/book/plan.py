@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cost, data
+from ..atlas import specs as atlas
 from ..baldock2021 import specs as baldock
 from ..hacohen2020 import specs as hacohen
 from ..pliushch2022 import specs as pliushch
@@ -17,7 +18,7 @@ from ..store import Store
 from ..train import default_device
 from . import pipeline
 
-PLANNED = {"hacohen2020": hacohen.PLANNED, "baldock2021": baldock.PLANNED, "pliushch2022": pliushch.PLANNED}
+PLANNED = {"hacohen2020": hacohen.PLANNED, "baldock2021": baldock.PLANNED, "pliushch2022": pliushch.PLANNED, "atlas": atlas.PLANNED}
 
 
 @dataclass(frozen=True)
