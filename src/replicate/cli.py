@@ -18,6 +18,7 @@ EPILOG = """examples:
   replicate bench imagestats                          image statistics vs per-image loops
   replicate bench recorder                            a training loop with and without the recorder
   replicate data fashion_mnist                        check that a data set is available
+  replicate scores fashion_mnist --out atlas          the per-example difficulty table (Parquet + manifest)
 """
 
 
@@ -28,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="{run,book,scorecard,plan,publish,bench,data,prepare}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{run,book,scorecard,plan,publish,bench,data,prepare,scores}")
 
     run = sub.add_parser(
         "run",
@@ -117,6 +118,17 @@ def _parser() -> argparse.ArgumentParser:
     prep.add_argument("figures", nargs="*", help="<paper>/<id> (default: all)")
     prep.add_argument("--scale", default="smoke", choices=("laptop", "paper", "smoke"))
     prep.add_argument("--out", required=True, help="output folder")
+
+    scores = sub.add_parser(
+        "scores",
+        help="build the atlas: per-example difficulty scores of a data set, written as scores.parquet + manifest.json",
+        description="Train (or read from the run store) the atlas ensemble of the data set at a scale, probe its first members, "
+        "compute the image statistics, and write one row per example with every score, plus a manifest of what each column "
+        "means and the hashes to check it (replicate.atlas.release.load).",
+    )
+    scores.add_argument("dataset", help="the data set (for now: fashion_mnist)")
+    scores.add_argument("--out", required=True, help="output folder")
+    scores.add_argument("--scale", default="laptop", choices=("smoke", "laptop"), help="the atlas ensemble's sizes (default: laptop)")
     return p
 
 
@@ -218,6 +230,11 @@ def _command(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         for fig in args.figures or list(pipeline.notebooks()):
             print(pipeline.prepare(fig, args.scale, out))
+    elif args.command == "scores":
+        from .atlas import table
+
+        manifest = table.make(args.dataset, args.scale, args.out, report=lambda m: print(m, flush=True))
+        print(f"scores: {manifest.parent / 'scores.parquet'}\nmanifest: {manifest}")
     return 0
 
 

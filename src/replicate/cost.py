@@ -81,6 +81,8 @@ def sizes(spec: EnsembleSpec) -> tuple[int, int, int]:
     share = len(d.classes) / data.SHAPES[d.dataset][1] if d.classes else 1.0
     pool, test = (round(data.SIZES[d.dataset][s] * share) for s in ("train", "test"))
     pool, test = min(pool, d.n_train or pool), min(test, d.n_test or test)
+    if d.pool:
+        pool, test = pool + test, 0
     n = spec.train.n_models
     member = {"holdout": round(data.HOLDOUT * pool), "partition": pool // n}.get(d.split, pool)
     return pool, test, member

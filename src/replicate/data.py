@@ -247,6 +247,35 @@ def random_labels(a: Arrays, seed: int) -> Arrays:
     return dataclasses.replace(a, y=y, relabelled=np.ones(len(a), dtype=bool))
 
 
+def pool(train: Arrays, test: Arrays) -> Arrays:
+    """One pool of a data set's training and test examples (the atlas, issue 15), training first.
+
+    A test example's pool id is its id plus the size of the whole training split (SIZES), its
+    index in the training and test files read one after the other, so the pool's ids are unique
+    and :func:`pooled_split` maps them back to (split, id)."""
+    if (train.name, train.split, test.split) != (test.name, "train", "test"):
+        raise DataError(f"pool a data set's train and test views; got {train.name}/{train.split} and {test.name}/{test.split}")
+    return Arrays(
+        x=np.concatenate([train.x, test.x]),
+        y=np.concatenate([train.y, test.y]),
+        ids=np.concatenate([train.ids, test.ids + SIZES[train.name]["train"]]),
+        original_y=np.concatenate([train.original_y, test.original_y]),
+        n_classes=train.n_classes,
+        name=train.name,
+        split="pool",
+        relabelled=np.concatenate([train.relabelled, test.relabelled]),
+    )
+
+
+def pooled_split(name: str, pool_ids: np.ndarray | Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(split, id) of each pool id of data set ``name`` (:func:`pool`): str array of "train"/"test",
+    and the canonical id within that split."""
+    pool_ids = np.asarray(pool_ids, dtype=np.int64)
+    n_train = SIZES[name]["train"]
+    test = pool_ids >= n_train
+    return np.where(test, "test", "train"), np.where(test, pool_ids - n_train, pool_ids)
+
+
 def class_names(name: str, n_classes: int) -> list[str]:
     """Human-readable class names where torchvision knows them (MNIST, Fashion-MNIST), else indices."""
     cls = _TORCHVISION.get(name, (None,))[0]

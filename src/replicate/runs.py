@@ -32,7 +32,10 @@ class DataSpec:
     ``split``: every model on the whole training set, each on its own random 90% (``holdout``)
     or on its own disjoint part (``partition``). ``ood``: unlabelled out-of-sample sets
     evaluated besides the test set. ``eval_train=False`` skips the training set's evaluation
-    pass, for figures that only look at the test set."""
+    pass, for figures that only look at the test set. ``pool=True`` pools the training and test
+    views into one training set (the atlas, issue 15; ``data.pool``: a test example's id is
+    shifted by the whole training split's size), which ``split`` divides among the members and
+    whose evaluation is the ``train`` split; no test set is evaluated apart from it."""
 
     dataset: str = "fashion_mnist"
     n_train: int | None = None
@@ -44,6 +47,7 @@ class DataSpec:
     seed: int = 0
     ood: tuple[str, ...] = ()
     eval_train: bool = True
+    pool: bool = False
 
     def __post_init__(self):
         if self.dataset not in data.DATASETS:
@@ -58,6 +62,8 @@ class DataSpec:
                 raise ValueError(f"ood={self.ood!r}: {name!r} is not an out-of-sample set; allowed: {', '.join(OOD)}")
         if "unseen" in self.ood and self.classes is None:
             raise ValueError("ood 'unseen' needs classes=(...): the unseen classes are the others")
+        if self.pool and not self.eval_train:
+            raise ValueError("pool=True evaluates the pooled training set only: keep eval_train=True")
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,8 @@ def _non_default(spec) -> dict:
 
 
 def views(spec: DataSpec, n_models: int) -> tuple[data.Arrays, data.Arrays, np.ndarray]:
-    """The training and test sets of ``spec`` and the (n_models, n_train) training masks."""
+    """The training and test sets of ``spec`` and the (n_models, n_train) training masks; with
+    ``pool``, the training set is the pool of both (the test set is also returned)."""
     train, test = data.load(spec.dataset, "train", seed=spec.seed), data.load(spec.dataset, "test", seed=spec.seed)
     if spec.classes is not None:
         train, test = data.select_classes(train, spec.classes), data.select_classes(test, spec.classes)
@@ -107,6 +114,8 @@ def views(spec: DataSpec, n_models: int) -> tuple[data.Arrays, data.Arrays, np.n
         train = data.subset(train, spec.n_train, spec.seed)
     if spec.n_test is not None:
         test = data.subset(test, spec.n_test, spec.seed)
+    if spec.pool:
+        train = data.pool(train, test)
     if spec.random_labels:
         train = data.random_labels(train, spec.seed)
     elif spec.label_noise:
@@ -179,7 +188,7 @@ class Record:
 
     @property
     def epochs(self) -> np.ndarray:
-        return np.arange(self.preds("test").shape[1])
+        return np.arange(self.preds("test" if "preds/test" in self.arrays else "train").shape[1])
 
     def correct(self, split: str = "test") -> np.ndarray:
         return self.preds(split) == self.labels(split)
@@ -410,7 +419,7 @@ def train_members(
     ck_key = k if members == range(n) else f"{k}.members-{members.start}-{members.stop}"
     train, test, masks = views(spec.data, n)
     evals = {"train": train} if spec.data.eval_train else {}
-    evals |= {"test": test, **ood_sets(spec.data, test)}
+    evals |= ({} if spec.data.pool else {"test": test}) | ood_sets(spec.data, test)
     ck = store.load_checkpoint("ensemble", ck_key)
     if ck is not None and ck.get("members", 0) != members.start:
         ck = None  # a checkpoint of another set of members

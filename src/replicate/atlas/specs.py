@@ -5,11 +5,68 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..baldock2021.specs import RECIPES, milestones
 from ..hacohen2020.specs import natural_spec, random_labels_spec
-from ..runs import EnsembleSpec
+from ..runs import DataSpec, EnsembleSpec
+from ..train import TrainConfig
 
 PLANNED: dict[str, Callable[[dict], dict[str, EnsembleSpec]]] = {
     "a3": lambda p: {"random labels": random_labels_spec(p["h8"]), "natural": natural_spec(p["natural"])},
 }
 """The ensembles each figure trains or reads, by label, from its parameter values: what
 ``replicate plan`` prices (both of a3's are h8's and h1's, counted once in the book's total)."""
+
+
+# --- The atlas table's ensemble (issue 15, parts 1 and 4: ``replicate scores``) ---
+
+ATLAS: dict[str, dict] = {
+    "smoke": {"n_train": 300, "n_test": 100, "n_models": 3, "epochs": 2, "width": 1 / 16, "batch_size": 64, "probe_members": 3},
+    "laptop": {"n_train": None, "n_test": None, "n_models": 16, "epochs": 8, "width": 1 / 16, "batch_size": 128, "probe_members": 6},
+}
+"""The atlas ensemble per scale: Baldock's MLP (A.2.3: 7 dense layers, 2,048 wide at width 1) on one
+pool of the data set's training and test images (``DataSpec(pool=True)``), each member on its own
+random 90% (``data.holdout_masks``), Baldock's Table 1 MLP recipe (SGD, lr 0.04, momentum 0.5, lr / 5
+after 80% of training), keeping per-epoch margins (AUM, data maps, EL2N) and weights (probes); the
+first ``probe_members`` members are probed with k = 30 nearest neighbours in at most PROBE_DIM dims.
+
+Laptop sizes by arithmetic (``cost.ensemble`` counts the same), for about 10 minutes on this
+2-core machine at 40-60 GFLOP/s sustained:
+
+- one forward pass at width 1/16 (7 x 128): 2 (784 x 128 + 6 x 128^2 + 128 x 10) = 4.0e5 FLOP;
+- training: 16 members x 8 epochs x (3 x 63,000 training + 70,000 evaluated) x 4.0e5 = 1.3e13 FLOP,
+  about 4-5 minutes (width 1/8, 1.2e6 FLOP a pass, would be three times that alone);
+- probes: a member's 70,000 pool points against its 63,000 training points is 4.4e9 distances a
+  probe point, at 10 probe points (input, 7 dense layers, logits, softmax) in at most 32 dims
+  (the input's 784 and the layers' 128 projected): 2 x 4.4e9 x (8 x 32 + 2 x 10) = 2.4e12 FLOP a
+  member, plus the top-30 selection over every distance; 6 members take about 5 minutes.
+
+Six probed members hold each point out with probability 1 - 0.9^6 = 47%: the held-out prediction
+depth is defined for about half of the pool at laptop scale (every point has it at Baldock's 250
+members), the training-side one for almost all. Smoke: 400 images, 3 members, 2 epochs."""
+
+PROBE_K = 30
+PROBE_DIM = 32
+"""k of the k-NN probes (Baldock A.6.1) and the dimension wider probe points are projected to."""
+
+
+def atlas_spec(scale: str, dataset: str = "fashion_mnist") -> EnsembleSpec:
+    """The atlas ensemble of ``dataset`` at ``scale`` (:data:`ATLAS`)."""
+    if scale not in ATLAS:
+        raise ValueError(f"scale={scale!r} has no atlas ensemble; choose one of: {', '.join(ATLAS)}")
+    p = ATLAS[scale]
+    recipe = RECIPES["mlp"]
+    train = TrainConfig(
+        "mlp",
+        n_models=p["n_models"],
+        epochs=p["epochs"],
+        width=p["width"],
+        arch_options=(("depth", 7), ("hidden", 2048)),
+        batch_size=p["batch_size"],
+        lr=recipe["lr"],
+        momentum=recipe["momentum"],
+        schedule="step",
+        milestones=milestones(recipe["steps"], p["epochs"]),
+        keep_weights=True,
+        keep_margins=True,
+    )
+    return EnsembleSpec(DataSpec(dataset, n_train=p["n_train"], n_test=p["n_test"], split="holdout", pool=True), train)
