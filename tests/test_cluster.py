@@ -78,7 +78,7 @@ def two_nodes():
 
 
 def test_a_two_node_cluster_survives_a_killed_worker(two_nodes, tmp_path, monkeypatch, tmp_path_factory):
-    """Four epochs per shard; once a shard has checkpointed, its worker is killed (SIGKILL): Ray
+    """Four epochs per shard; once both shards have checkpointed, one worker is killed (SIGKILL): Ray
     retries the shard, which resumes from its checkpoint, and the ensemble is still identical."""
     import ray
 
@@ -89,8 +89,8 @@ def test_a_two_node_cluster_survives_a_killed_worker(two_nodes, tmp_path, monkey
 
     def kill_a_worker_after_its_first_checkpoint():
         deadline = time.time() + 300
-        while time.time() < deadline and not list((tmp_path / "ensemble").glob("*.members-*.partial/checkpoint.pt")):
-            time.sleep(0.2)
+        while time.time() < deadline and len(list((tmp_path / "ensemble").glob("*.members-*.partial/checkpoint.pt"))) < 2:
+            time.sleep(0.2)  # both shards have checkpointed, so whichever worker is killed resumes from a checkpoint
         pids = subprocess.run(["pgrep", "-f", "ray::_shard"], capture_output=True, text=True).stdout.split()
         if pids:
             os.kill(int(pids[0]), signal.SIGKILL)
