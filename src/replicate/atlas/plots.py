@@ -30,7 +30,7 @@ def both_ways(
     accuracies (dashed), their level 2 - 2/N at equal accuracies (dotted) and the not-bimodal line
     (dash-dotted). Right, Pliushch's: TPa against the agreement expected of independent networks
     (``agreement`` maps a label to a curve, the first one drawn solid). The shared window is shaded."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
     ax = axes[0]
     _shade(ax, window)
     ax.plot(epochs, bimodality, color=COLORS["train"], marker="o", ms=3, label=f"train, {n_models} networks")
@@ -38,7 +38,7 @@ def both_ways(
     ax.axhline(2 - 2 / n_models, color=COLORS["independent"], ls=":", lw=1, label="independent, 2 - 2/N")
     ax.axhline(line, color="k", ls="-.", lw=1, label="not-bimodal line")
     ax.set(xlabel="epoch", ylabel="kurtosis - skewness² - 1", title="Hacohen: bimodality of consistency")
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     ax = axes[1]
     _shade(ax, window)
     for i, (label, y) in enumerate(agreement.items()):
@@ -49,7 +49,7 @@ def both_ways(
         )
         ax.plot(epochs, y, label=label, **style)
     ax.set(xlabel="epoch", ylabel="fraction", title="Pliushch: true-positive agreement", ylim=(0, None))
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     return integer_epochs(fig)
 
 
