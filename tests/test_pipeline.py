@@ -189,7 +189,7 @@ def test_malformed_values_and_files_are_named(project, tmp_path):
         ("hacohen2020/h1", {"n_train": 70_000}, "n_train=70000 is more than the 60000 train examples of fashion_mnist"),
         ("hacohen2020/h1", {"dataset": "gabor", "n_train": 3000}, "n_train=3000 is more than the 2400 train examples of gabor"),
         ("hacohen2020/h1", {"dataset": "imagenet"}, "dataset='imagenet' is not allowed: one of fashion_mnist"),
-        ("hacohen2020/h1", {"dataset": "gaussians"}, "n_test=2000 (the default) is more than the 1000 test examples of gaussians"),
+        ("hacohen2020/h1", {"dataset": "gabor"}, "n_test=1000 (the default) is more than the 480 test examples of gabor"),
         ("hacohen2020/h5", {"lr_b": 0}, "lr_b=0 is not allowed"),
         ("baldock2021/b4", {"vgg.n_models": 1}, "vgg.n_models=1 is not allowed"),
         ("baldock2021/b4", {"k": 0}, "k=0 is not allowed"),
