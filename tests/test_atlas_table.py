@@ -164,6 +164,30 @@ def test_atlas_specs_pool_every_image_at_laptop_scale():
         specs.atlas_spec("paper")
 
 
+def test_probe_queries_take_every_held_out_row_and_as_many_trained():
+    mask = np.array([True] * 8 + [False] * 2)
+    rows = table.probe_queries(mask, 0, 1)
+    assert len(rows) == 4 and {8, 9} <= set(rows) and mask[rows].sum() == 2 and (np.diff(rows) > 0).all()
+    assert np.array_equal(rows, table.probe_queries(mask, 0, 1)) and len(table.probe_queries(~mask, 0, 1)) == 10  # 8 held out, both trained
+
+
+def test_sampled_probes_equal_the_full_probes_on_their_rows(tmp_path):
+    from replicate import probes
+    from replicate.store import Store
+
+    store = Store(tmp_path)
+    cfg = TrainConfig("mlp", n_models=2, epochs=1, arch_options=(("depth", 2), ("hidden", 16)), keep_weights=True, batch_size=50)
+    record = runs.ensemble(runs.EnsembleSpec(runs.DataSpec("gaussians", n_train=200, n_test=50, split="holdout", pool=True), cfg), store)
+    assert record.preds("train").shape == (2, 2, 250) and "preds/test" not in record.arrays and list(record.epochs) == [0, 1]
+    full = probes.probe_ensemble(record, k=5, probe_dim=8, splits=("train",), store=store, progress=False)
+    sampled = table.sampled_probes(record, (0, 1), 5, 8, store=store)
+    for m in (0, 1):
+        rows = table.probe_queries(record.masks[m], 0, m)
+        assert np.array_equal(sampled.depth("train")[m, rows], full.depth("train")[m, rows])
+        assert (np.delete(sampled.depth("train")[m], rows) == -1).all()
+    assert sampled.layers == full.layers and table.sampled_probes(record, (1,), 5, 8, store=store).meta[0] == sampled.meta[1]
+
+
 def test_scores_cli_smoke_round_trip(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("REPLICATE_STORE", str(tmp_path / "store"))
     out = tmp_path / "atlas"
@@ -175,7 +199,10 @@ def test_scores_cli_smoke_round_trip(tmp_path, monkeypatch, capsys):
     assert (got.table["split"] == "train").sum() == p["n_train"] and (got.table["split"] == "test").sum() == p["n_test"]
     held_out = got.table["c_score"].dropna()  # examples some member held out
     assert len(held_out) > 0 and held_out.between(0, 1).all()
-    assert got.table["pd_train"].notna().mean() > 0.5
-    assert got.manifest["dataset"] == "fashion_mnist" and any(k.startswith("probes/") for k in got.manifest["runs"])
+    # every member is probed at smoke scale: a held-out depth needs a member that held the example out
+    has_depth = got.table["pd_heldout"].notna()
+    assert has_depth.any() and got.table["c_score"][has_depth].notna().all()
+    assert got.table[["pd_heldout", "pd_train"]].stack().dropna().between(0, 9).all()  # 10 probe points
+    assert got.manifest["dataset"] == "fashion_mnist" and sum(k.startswith("atlas-probes/") for k in got.manifest["runs"]) == 3
     assert cli.main(["scores", "mnist", "--out", str(out)]) == 2
     assert "allowed: fashion_mnist" in capsys.readouterr().err

@@ -21,28 +21,31 @@ PLANNED: dict[str, Callable[[dict], dict[str, EnsembleSpec]]] = {
 
 ATLAS: dict[str, dict] = {
     "smoke": {"n_train": 300, "n_test": 100, "n_models": 3, "epochs": 2, "width": 1 / 16, "batch_size": 64, "probe_members": 3},
-    "laptop": {"n_train": None, "n_test": None, "n_models": 16, "epochs": 8, "width": 1 / 16, "batch_size": 128, "probe_members": 6},
+    "laptop": {"n_train": None, "n_test": None, "n_models": 16, "epochs": 8, "width": 1 / 16, "batch_size": 128, "probe_members": 4},
 }
 """The atlas ensemble per scale: Baldock's MLP (A.2.3: 7 dense layers, 2,048 wide at width 1) on one
 pool of the data set's training and test images (``DataSpec(pool=True)``), each member on its own
 random 90% (``data.holdout_masks``), Baldock's Table 1 MLP recipe (SGD, lr 0.04, momentum 0.5, lr / 5
 after 80% of training), keeping per-epoch margins (AUM, data maps, EL2N) and weights (probes); the
-first ``probe_members`` members are probed with k = 30 nearest neighbours in at most PROBE_DIM dims.
+first ``probe_members`` members are probed (``atlas.table.sampled_probes``) with k = 30 nearest
+neighbours in at most PROBE_DIM dims, on their held-out points and as many of their training points.
 
-Laptop sizes by arithmetic (``cost.ensemble`` counts the same), for about 10 minutes on this
-2-core machine at 40-60 GFLOP/s sustained:
+Laptop sizes by arithmetic, for about 10 minutes on this 2-core machine:
 
 - one forward pass at width 1/16 (7 x 128): 2 (784 x 128 + 6 x 128^2 + 128 x 10) = 4.0e5 FLOP;
-- training: 16 members x 8 epochs x (3 x 63,000 training + 70,000 evaluated) x 4.0e5 = 1.3e13 FLOP,
-  about 4-5 minutes (width 1/8, 1.2e6 FLOP a pass, would be three times that alone);
-- probes: a member's 70,000 pool points against its 63,000 training points is 4.4e9 distances a
-  probe point, at 10 probe points (input, 7 dense layers, logits, softmax) in at most 32 dims
-  (the input's 784 and the layers' 128 projected): 2 x 4.4e9 x (8 x 32 + 2 x 10) = 2.4e12 FLOP a
-  member, plus the top-30 selection over every distance; 6 members take about 5 minutes.
+- training: 16 members x (8 epochs x 3 x 63,000 training + 9 x 70,000 evaluated) x 4.0e5 = 1.4e13
+  FLOP (``cost.ensemble``): 4-6 minutes at 40-60 GFLOP/s, 2 at the 120-135 GFLOP/s the chapter's
+  20 MLPs of width 1/8 reached here (4.4e12 FLOP in 33-37 s); width 1/8 would triple it;
+- probes: 10 probe points (input, 7 dense layers, logits, softmax), 8 projected to 32 dims. Exact
+  k-NN over 63,000 training points is bound by the top-30 selection, not the 2 x 32 FLOP of a
+  distance: 7,000 queries took 4.5 s at 32 dims and 1.6 s at 10 (``metrics.knn_predict``, faiss, 2
+  threads, measured once). The whole pool would take 10 x (8 x 4.5 + 2 x 1.6) = 390 s a member; the
+  7,000 held-out and 7,000 drawn training points take 78 s, so 4 members about 5 minutes.
 
-Six probed members hold each point out with probability 1 - 0.9^6 = 47%: the held-out prediction
-depth is defined for about half of the pool at laptop scale (every point has it at Baldock's 250
-members), the training-side one for almost all. Smoke: 400 images, 3 members, 2 epochs."""
+A point is held out by at least one of the 4 probed members with probability 1 - 0.9^4 = 34%, and
+drawn on the training side about as often: each prediction-depth column covers about a third of the
+pool at laptop scale (every point is held out by some of Baldock's 250 members); the ensemble's
+held-out-side scores cover 1 - 0.9^16 = 81%. Smoke: 400 images, 3 members, 2 epochs."""
 
 PROBE_K = 30
 PROBE_DIM = 32

@@ -6,23 +6,30 @@ Every member trains on its own random 90% of the pool, so an example has two sid
 that trained on it (the *training side*: how it is learned, Hacohen's, Toneva's, Paul's, Pleiss's,
 Swayamdipta's and Pliushch's scores) and those that held it out (the *held-out side*: how it
 generalises, Baldock's validation scores and Jiang's C-score). A score is the mean over the
-members of its side; NaN where no member is on that side (with the laptop's 16 members about
-0.9^16 = 19% of the examples have no held-out member, 0.1^16 of them no training member). For an
-ensemble that does not pool its test set, the test examples have only a held-out side.
+members of its side; NaN where no member is on that side (of M members, none held out a share
+0.9^M of the examples: 19% at M = 16; none trained on 0.1^M). Prediction depth counts only the
+probed members. For an ensemble that does not pool its test set, the test examples have only a
+held-out side.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .. import data, imagestats, metrics, runs
+from .. import data, imagestats, metrics, provenance, runs
+from .. import probes as probing
 from ..probes import Probes
 from ..runs import Record
+from ..store import Store
+from ..store import key as store_key
+from . import release, specs
 from .release import Score
 
 HELD_OUT, TRAINING = "held-out side: the members that did not train on the example", "training side: the members that trained on it"
@@ -101,6 +108,58 @@ def _ensemble_scores(record: Record, side: Side, el2n_at: int) -> dict[str, np.n
     }
 
 
+PROBES_VERSION = "atlas-probes-1"
+QUERIES = (
+    "each probed member queries its held-out points and as many of its training points, drawn at random (seeded by "
+    "member), against the k-NN index of all its training points, to bound the cost on the whole pool"
+)
+
+
+def probe_queries(mask: np.ndarray, seed: int, member: int) -> np.ndarray:
+    """Sorted pool rows a member's probes query: every row it held out (``~mask``) and as many of
+    its training rows, drawn without replacement by a generator seeded with (seed, member)."""
+    mask = np.asarray(mask, bool)
+    held, trained = np.flatnonzero(~mask), np.flatnonzero(mask)
+    drawn = np.random.default_rng([seed, member]).choice(trained, size=min(len(held), len(trained)), replace=False)
+    return np.sort(np.concatenate([held, drawn]))
+
+
+def sampled_probes(
+    record: Record, members: Sequence[int], k: int, probe_dim: int | None, seed: int = 0, store: Store | None = None, batch: int = 256
+) -> Probes:
+    """Baldock's k-NN probes (Sec. 2.1, A.6.1; ``probes.layer_predictions`` at every probe point,
+    a training point left out of its own neighbours) of a pooled 90:10 ensemble's ``members``, on
+    the rows :func:`probe_queries` picks instead of the whole pool: depth/train (M, n) is -1 where
+    a member has no depth there or did not query the row. Cached per member in the run store."""
+    store = store or Store()
+    depths, metas = [], []
+    for i in members:
+        spec = {"member_of": probing.member_of(record), "member": i, "k": k, "probe_dim": probe_dim, "seed": seed, "queries": QUERIES}
+        key = store_key("atlas-probes", spec, PROBES_VERSION)
+        arrays, meta = store.cached("atlas-probes", key, functools.partial(_probe_member, record, spec | {"key": key}, batch))
+        depths.append(arrays["depth"])
+        metas.append(meta)
+    layers = tuple(metas[0]["layers"])
+    return Probes(record.key, tuple(members), layers, record.masks[list(members)], {"depth/train": np.stack(depths)}, metas)
+
+
+def _probe_member(record: Record, spec: dict, batch: int) -> tuple[dict[str, np.ndarray], dict]:
+    """One member's prediction depth on its queried rows (uncached) and the entry's metadata."""
+    start = time.perf_counter()
+    i, k, probe_dim, seed = spec["member"], spec["k"], spec["probe_dim"], spec["seed"]
+    pool, norm = probing.datasets(record)["train"], probing.normaliser(record)
+    net, mask = probing.member_net(record, i), record.masks[i]
+    rows = probe_queries(mask, seed, i)
+    acts = probing.activations(net, pool.x, batch, probe_dim, seed, norm)
+    net_pred = probing.activations(net, pool.x[rows], batch, None, seed, norm, ["softmax"])["softmax"].argmax(1)
+    exclude = probing.own_rows(mask)[rows]
+    preds, _ = probing.layer_predictions(acts, pool.y, {n: a[rows] for n, a in acts.items()}, k, record.n_classes, exclude, mask)
+    depth = np.full(len(pool), -1, np.int16)
+    depth[rows] = metrics.prediction_depth(preds, net_pred)
+    meta = {**spec, "layers": list(acts), "queried": len(rows), "seconds": round(time.perf_counter() - start, 2)}
+    return {"depth": depth}, meta | provenance.info()
+
+
 def _depths(probes: Probes, side: Side) -> dict[str, np.ndarray]:
     """Mean prediction depth over the probed members on each side; members without a depth (the
     softmax probe disagrees with the net, Baldock A.6.1) do not count."""
@@ -156,12 +215,13 @@ def declarations(
     mp, layers, t = len(probes.members), len(probes.layers), trained_splits
     final = "after the last epoch"
     pd_unit = f"probe index, 0 (input) .. {layers - 1} (softmax)"
+    queried = f"; {probes.meta[0]['queries']}" if probes.meta and "queries" in probes.meta[0] else ""
     spec = [
         (
             "pd_heldout",
             f"mean prediction depth over the {mp} probed members' {HELD_OUT}: the first probe layer from which every "
-            "k-NN probe agrees with the network; a member whose softmax probe disagrees with it does not count; NaN where no "
-            "probed member held the example out",
+            "k-NN probe agrees with the network; a member whose softmax probe disagrees with it has no depth; NaN where no "
+            f"such member has a depth for it{queried}",
             "higher = harder",
             "Baldock et al. 2021, Sec. 2.1, App. A.6.1 (validation split)",
             pd_unit,
@@ -169,7 +229,8 @@ def declarations(
         ),
         (
             "pd_train",
-            f"mean prediction depth over the {mp} probed members' {TRAINING} (a training point is left out of its own neighbours)",
+            f"mean prediction depth over the {mp} probed members' {TRAINING} (a training point is left out of its own "
+            f"neighbours); NaN where no such member has a depth for it{queried}",
             "higher = harder",
             "Baldock et al. 2021, Sec. 2.1, App. A.6.1 (training split)",
             pd_unit,
@@ -308,9 +369,6 @@ def make(dataset: str, scale: str, out: str | Path, report: Callable[[str], None
     scores``): the atlas ensemble (trained, or read from the run store), k-NN probes of its first
     members, the image statistics of the scored examples, :func:`build`, then ``release.write``.
     Returns the manifest's path; ``report`` hears each step."""
-    from .. import probes as probing
-    from . import release, specs
-
     if dataset not in DATASETS:
         raise data.DataError(f"no atlas table of {dataset!r} yet; allowed: {', '.join(DATASETS)}")
     spec = specs.atlas_spec(scale, dataset)
@@ -319,14 +377,14 @@ def make(dataset: str, scale: str, out: str | Path, report: Callable[[str], None
     record = runs.ensemble(spec)
     members = range(specs.ATLAS[scale]["probe_members"])
     report(f"k-NN probes of members 0..{members[-1]} (k = {specs.PROBE_K}, at most {specs.PROBE_DIM} dims)")
-    probed = probing.probe_ensemble(record, k=specs.PROBE_K, probe_dim=specs.PROBE_DIM, splits=("train",), members=members)
+    probed = sampled_probes(record, members, specs.PROBE_K, specs.PROBE_DIM)
     sizes = {"train": spec.data.n_train, "test": spec.data.n_test}
     report("image statistics of the scored images")
     stats = {s: runs.image_stats(dataset, s, n=sizes[s], seed=spec.data.seed) for s in data.SPLITS}
     table, scores = build(record, probed, stats)
     images = {s: data.load(dataset, s).x for s in data.SPLITS}
     used = release.recipes([record]) | {
-        f"probes/{probing.member_key(record, i, specs.PROBE_K, specs.PROBE_DIM, 0, ('train',))}": {"member": i} for i in members
+        f"atlas-probes/{m['key']}": {k: m[k] for k in ("member", "k", "probe_dim", "seed", "queries")} for m in probed.meta
     }
     used |= {
         runs.imagestats_entry(dataset, s, sizes[s], spec.data.seed): runs.imagestats_spec(dataset, s, sizes[s], spec.data.seed)
