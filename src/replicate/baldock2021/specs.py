@@ -51,7 +51,7 @@ SHARED_RUNS: dict[str, dict[str, dict]] = {
 
 - laptop: 20 MLPs (with and without 40% noisy labels) and 8 ResNet18s, each on its own random 90%
   of a 3,000-image pool, 16 VGG16s likewise and 8 on the whole pool, all at 1/8 width; VGG16s
-  train at batch 32 for 26 epochs (about 2,000 SGD steps, see the chapter page).
+  train at batch 32 for 26 epochs (about 2,200 SGD steps, see the chapter page).
 - smoke (CI): stand-ins that run in seconds (MLPs for MLP and VGG16, a LeNet5 for ResNet18).
 - paper (for a GPU): 250 full-width members on the full Fashion-MNIST (25 VGG16s on all of it),
   Table 1's steps at batch 256 as epochs (MLP 12,500 steps -> 59 epochs, VGG16 10,000 -> 47 on
