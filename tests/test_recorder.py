@@ -83,6 +83,19 @@ def test_log_refuses_unknown_ids_members_epochs_and_shapes(tmp_path):
         _recorder(tmp_path, splits={"train": ([1, 1], [0, 0])})
 
 
+def test_rows_are_found_alike_for_dense_and_sparse_ids_and_unknown_ids_are_refused_past_either_end(tmp_path):
+    # train ids 3..11 span less than 4 times their number (the id table); test ids span 10^12 (binary search)
+    sparse = [10**12, 5, 3 * 10**9, -7]
+    rec = _recorder(tmp_path, splits={"train": SPLITS["train"], "test": (sparse, [0, 1, 2, 0]), "none": ([], [])})
+    assert "train" in rec._table and "test" not in rec._table
+    assert rec.rows("train", [11, 3, 5, 7]).tolist() == [2, 1, 3, 0]
+    assert rec.rows("test", torch.tensor([5, -7, 10**12, 3 * 10**9])).tolist() == [1, 3, 0, 2]
+    unknown = [("train", 2), ("train", 4), ("train", 12), ("test", 6), ("test", -8), ("test", 10**13), ("none", 0)]
+    for split, i in unknown:  # below, inside and above each split's ids, beside a known id
+        with pytest.raises(KeyError, match=rf"split '{split}' holds no example with id \[{i}\] \(1 unknown ids\)"):
+            rec.rows(split, [*rec.ids[split][:1], i])
+
+
 @pytest.mark.parametrize("flush_rows", [1, 1 << 16])
 def test_the_last_logits_logged_win_and_a_reused_buffer_changes_nothing(tmp_path, monkeypatch, flush_rows):
     monkeypatch.setattr(recorder, "FLUSH_ROWS", flush_rows)  # reduced after every log, or all at the end
