@@ -242,11 +242,15 @@ def test_seed_stability_reruns_figures_apart_from_the_book_and_flags_changed_ver
     text = scorecard.write_scorecard(project).read_text()
     assert "## Seed stability" in text and "1 change their verdict with the seed" in text and "**changes**" in text
     notebook = pipeline.find("testpaper/t1", project)
+    assert "| yes |" not in text.replace("| `positive` | replicated | not replicated | **changes** |", "")
     notebook.write_text(notebook.read_text() + "\nMore prose.\n")  # text only: the claims still compare
     assert "testpaper/t1" not in seeds.stale(1, project) and seeds.verdict_table([0, 1], project)
     notebook.write_text(notebook.read_text() + "\n```{code-cell} ipython3\nextra = 1\n```\n")  # code: seed 1's claims are left out
     assert "testpaper/t1" in seeds.stale(1, project) and seeds.verdict_table([0, 1], project) == {}
-    assert "Seed 1's claims of 2 figures are left out" in scorecard.write_scorecard(project).read_text()
+    text = scorecard.write_scorecard(project).read_text()
+    assert "Seed 1's claims of 2 figures are left out" in text
+    pipeline.run("testpaper/t1", root=project)  # the book's page is current again, seed 1's is not
+    assert "| `positive` | replicated | - | - |" in scorecard.write_scorecard(project).read_text()  # one seed: not called stable
 
 
 def test_a_page_opens_with_its_verdicts_collapses_its_code_and_ends_with_its_rerun_commands(project):

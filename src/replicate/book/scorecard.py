@@ -120,7 +120,7 @@ def _seeds_table(root: Path, nbs: dict[str, Path]) -> list[str]:
         *(
             f"| {_link(fig, nbs)} | `{claim}` | "
             + " | ".join(table[fig, claim].get(s, "-") for s in found)
-            + f" | {'**changes**' if (fig, claim) in moved else 'yes'} |"
+            + f" | {'**changes**' if (fig, claim) in moved else 'yes' if len(table[fig, claim]) == len(found) else '-'} |"
             for fig, claim in sorted(table, key=lambda k: k not in moved)
         ),
     ]
