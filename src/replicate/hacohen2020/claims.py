@@ -9,6 +9,12 @@ R_STRONG = (
     "of a large correlation and the line h5 uses for the strong cross-architecture correlation"
 )
 
+MATCHED = at_least(
+    curves.NON_BIMODAL_MARGIN,
+    "half the gap between the paper's bimodal (at most 0.22) and non-bimodal (at least 1.07) collections "
+    "(Sec. 5), at epochs of equal accuracy within 1% (Sec. 4.1, footnote 4)",
+)
+
 FIGURES: dict[str, Figure] = figures(
     Figure(
         "hacohen2020/h1",
@@ -203,22 +209,12 @@ FIGURES: dict[str, Figure] = figures(
                 "Compared at the same stage of learning rather than the same epoch: over the Gabor window's epochs "
                 "whose mean train accuracy is within 1% of a natural-data epoch's (from epoch 1), the median Gabor "
                 "minus natural-data train bimodality is at least 0.425 (value: that median).",
-                test=at_least(
-                    curves.NON_BIMODAL_MARGIN,
-                    "half the gap between the paper's bimodal (at most 0.22) and "
-                    "non-bimodal (at least 1.07) collections (Sec. 5), at epochs of equal accuracy within 1% "
-                    "(Sec. 4.1, footnote 4)",
-                ),
+                test=MATCHED,
             ),
             ClaimSpec(
                 "matched_test",
                 "The same on the test set, epochs matched by mean test accuracy (value: the median difference).",
-                test=at_least(
-                    curves.NON_BIMODAL_MARGIN,
-                    "half the gap between the paper's bimodal (at most 0.22) and "
-                    "non-bimodal (at least 1.07) collections (Sec. 5), at epochs of equal accuracy within 1% "
-                    "(Sec. 4.1, footnote 4)",
-                ),
+                test=MATCHED,
             ),
             ClaimSpec(
                 "resembles_independent",

@@ -224,6 +224,16 @@ def collection_curves(epochs: np.ndarray, curves: dict[str, dict[str, np.ndarray
     return fig
 
 
+def _run_style(label: str, first: str, split: str) -> dict:
+    """Line style of one run in the bimodality figures: the first run solid in its split's colour,
+    runs labelled 'independent' dashed grey, the others dotted green."""
+    if label == first:
+        return {"color": COLORS.get(split, "C0"), "ls": "-", "marker": "o"}
+    if "independent" in label:
+        return {"color": COLORS["independent"], "ls": "--", "marker": None}
+    return {"color": "#1b7837", "ls": ":", "marker": "s"}
+
+
 def bimodality_comparison(
     curves: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]],
     lines: dict[str, dict[str, float]] | None = None,
@@ -246,12 +256,7 @@ def bimodality_comparison(
         for label, (epochs, per) in curves.items():
             if split not in per:
                 continue
-            if label == first:
-                style = {"color": COLORS.get(split, "C0"), "ls": "-", "marker": "o"}
-            elif "independent" in label:
-                style = {"color": COLORS["independent"], "ls": "--", "marker": None}
-            else:
-                style = {"color": "#1b7837", "ls": ":", "marker": "s"}
+            style = _run_style(label, first, split)
             ax.plot(epochs, per[split], ms=3, lw=1.5, label=label, **style)
         for (name, value), colour in zip((lines or {}).get(split, {}).items(), ("#b2182b", "#762a83", "#e08214")):
             ax.axhline(value, color=colour, lw=0.9, ls="-.", label=f"{name} ({value:.2f})")
@@ -337,12 +342,7 @@ def bimodality_by_accuracy(
         for label, (acc, per) in curves.items():
             if split not in per:
                 continue
-            if label == first:
-                style = {"color": COLORS.get(split, "C0"), "ls": "-", "marker": "o"}
-            elif "independent" in label:
-                style = {"color": COLORS["independent"], "ls": "--", "marker": None}
-            else:
-                style = {"color": "#1b7837", "ls": ":", "marker": "s"}
+            style = _run_style(label, first, split)
             ax.plot(acc[split], per[split], ms=3, lw=1.5, label=label, **style)
         for i, x in enumerate((pairs or {}).get(split, [])):
             ax.axvline(x, color="#b2182b", lw=0.8, ls="-.", label="matched epochs (±1%)" if i == 0 else None)
