@@ -52,6 +52,7 @@ def test_round_trip_sorts_rows_and_keeps_every_value(written, images):
     assert rel.table["depth"].tolist() == [0.0, 3.0, 1.5, 0.5, 4.0, 2.0]
     assert rel.table["forgotten"].tolist()[:3] == [0.0, 1.0, 2.0] and rel.table["forgotten"].iloc[3:].isna().all()
     assert rel.scores == SCORES
+    assert {(written / f).stat().st_mode & 0o777 for f in ("scores.parquet", "manifest.json")} == {0o644}  # readable by all
 
 
 def test_manifest_records_sizes_hashes_scores_and_runs(written, images):

@@ -5,6 +5,7 @@ import torch
 
 from replicate import cli, cost, data, imagestats, runs
 from replicate.atlas import release, specs, table
+from replicate.book import pipeline
 from replicate.probes import Probes
 from replicate.train import TrainConfig
 
@@ -156,12 +157,23 @@ def test_pool_option_keeps_existing_keys():
     assert pooled.key(torch.device("cpu")) != spec.key(torch.device("cpu"))
 
 
+def a1_atlas(scale: str) -> dict:
+    path = pipeline.find("atlas/a1")
+    return {**pipeline.defaults(path), **pipeline.parameters(path, scale)}["atlas"]
+
+
 def test_atlas_specs_pool_every_image_at_laptop_scale():
-    s = specs.atlas_spec("laptop")
+    s = specs.atlas_spec(a1_atlas("laptop"))
     assert s.data.pool and s.data.split == "holdout" and s.data.n_train is None and s.data.n_test is None
     assert s.train.keep_margins and s.train.keep_weights and s.train.arch == "mlp"
-    with pytest.raises(ValueError, match="choose one of: smoke, laptop"):
-        specs.atlas_spec("paper")
+    assert s.key(torch.device("cpu")) == "0c80260faad62af6262c"  # the ensemble the first laptop atlas trained (from scale-keyed specs)
+    for scale in ("smoke", "paper"):
+        p = a1_atlas(scale)
+        assert specs.atlas_spec(p).train.n_models == p["n_models"] and p["probe_members"] <= p["n_models"]
+    with pytest.raises(ValueError, match="atlas.probe_members=5 must be at most atlas.n_models=4"):
+        specs.atlas_spec(a1_atlas("smoke") | {"probe_members": 5})
+    with pytest.raises(ValueError, match=r"atlas.epochs=0 must be a whole number >= 1"):
+        specs.atlas_spec(a1_atlas("smoke") | {"epochs": 0})
 
 
 def test_probe_queries_take_every_held_out_row_and_as_many_trained():
@@ -195,7 +207,7 @@ def test_scores_cli_smoke_round_trip(tmp_path, monkeypatch, capsys):
     assert f"manifest: {out / 'manifest.json'}" in capsys.readouterr().out
     images = {s: data.load("fashion_mnist", s).x for s in data.SPLITS}
     got = release.load(out, verify=True, images=images)
-    p = specs.ATLAS["smoke"]
+    p = a1_atlas("smoke")
     assert (got.table["split"] == "train").sum() == p["n_train"] and (got.table["split"] == "test").sum() == p["n_test"]
     held_out = got.table["c_score"].dropna()  # examples some member held out
     assert len(held_out) > 0 and held_out.between(0, 1).all()
@@ -203,6 +215,9 @@ def test_scores_cli_smoke_round_trip(tmp_path, monkeypatch, capsys):
     has_depth = got.table["pd_heldout"].notna()
     assert has_depth.any() and got.table["c_score"][has_depth].notna().all()
     assert got.table[["pd_heldout", "pd_train"]].stack().dropna().between(0, 9).all()  # 10 probe points
-    assert got.manifest["dataset"] == "fashion_mnist" and sum(k.startswith("atlas-probes/") for k in got.manifest["runs"]) == 3
+    assert (
+        got.manifest["dataset"] == "fashion_mnist"
+        and sum(k.startswith("atlas-probes/") for k in got.manifest["runs"]) == p["probe_members"]
+    )
     assert cli.main(["scores", "mnist", "--out", str(out)]) == 2
     assert "allowed: fashion_mnist" in capsys.readouterr().err

@@ -58,14 +58,25 @@ def test_an_ensemble_costs_its_training_evaluation_and_probes():
     dims = (784, 8, 10, 10)
     knn = sum(2 * 150 * (100 * min(d, 4) + (d * 4 if d > 4 else 0)) for d in dims)
     assert probed.probe_flops == 2 * (f * 150 + knn)
+    # the atlas probes one member on a fifth of the points (every point still passes through the network)
+    sampled = cost.ensemble(spec(keep_weights=True), probe_dim=4, probed=1, queried=0.2)
+    knn = sum(2 * 30 * (100 * min(d, 4) + (d * 4 if d > 4 else 0)) for d in dims)
+    assert sampled.probe_flops == f * 150 + knn
     assert c.hours("cpu") == c.flops / cost.DEVICES["cpu"][0] / 3600
 
 
 @pytest.mark.parametrize("scale", pipeline.SCALES)
 def test_every_figure_plans_at_every_scale(scale):
     for fig in pipeline.notebooks(ROOT):
-        for label, (s, _) in plan.ensembles(fig, scale, ROOT).items():
-            assert cost.ensemble(s).train_flops > 0, (fig, label)
+        for label, (s, probing) in plan.ensembles(fig, scale, ROOT).items():
+            assert cost.ensemble(s, **probing).train_flops > 0, (fig, label)
+    atlas = plan.ensembles("atlas/a1", scale, ROOT)["atlas"][1]  # only the probed members are priced, on their queried points
+    assert (
+        atlas["probed"]
+        == {**pipeline.defaults(pipeline.find("atlas/a1", ROOT)), **pipeline.parameters(pipeline.find("atlas/a1", ROOT), scale)}["atlas"][
+            "probe_members"
+        ]
+    )
 
 
 def test_a_parameter_file_that_does_not_build_is_named(tmp_path):

@@ -191,6 +191,9 @@ def test_a_draw_sees_a_record_through_its_members_and_examples():
     assert seen.arrays["masks"].tolist() == [[False, False], [False, False]]  # member 2: examples 9 and 0 are 29 and 20
     assert "weights/fc" not in seen.arrays
     assert bootstrap.identity(f).record("run", run) is run
+    for head in ("margins", "probs", "el2n"):  # kept with keep_margins: (members, epochs, examples) like the predictions
+        run.arrays[f"{head}/train"] = run.arrays["preds/train"] + 0.5
+        assert d.record("run", run).arrays[f"{head}/train"].tolist() == [[[49.5, 40.5], [59.5, 50.5]]] * 2
     with pytest.raises(ValueError, match="has 4 train examples"):
         bootstrap.frame({"run": run, "other": FakeRun(n=4)})
 

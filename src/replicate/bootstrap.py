@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 RESAMPLES = 200
 LEVEL = 0.95
 UNITS = ("networks", "examples", "both", "none")
+PER_MEMBER = ("preds", "step_preds", "logits", "margins", "probs", "el2n")
+"""Heads of a record's per-member arrays with one column per example (``margins`` and the rest:
+``train.OUTPUTS``, kept with ``keep_margins``)."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,10 @@ class Draw:
             head, _, split = (k + "/train" if k in ("relabelled", "masks") else k).partition("/")
             if k == "masks" and len(record.arrays.get("labels/train", ())) != a.shape[1]:
                 split = ""  # its training set is not evaluated as "train" here (e.g. renamed): columns as they are
-            if m is not None and (k in ("masks", "loss") or head in ("preds", "step_preds", "logits")):
+            if m is not None and (k in ("masks", "loss") or head in PER_MEMBER):
                 a = a[m]
             x = self.examples.get(split)
-            if x is not None and head in ("preds", "step_preds", "logits", "masks"):
+            if x is not None and head in (*PER_MEMBER, "masks"):
                 a = np.take(a, x, axis={"logits": 1, "masks": 1}.get(head, 2))
             elif x is not None and head in ("labels", "ids", "original_labels", "relabelled"):
                 a = a[x]

@@ -128,7 +128,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     scores.add_argument("dataset", help="the data set (for now: fashion_mnist)")
     scores.add_argument("--out", required=True, help="output folder")
-    scores.add_argument("--scale", default="laptop", choices=("smoke", "laptop"), help="the atlas ensemble's sizes (default: laptop)")
+    scores.add_argument(
+        "--scale",
+        default="laptop",
+        choices=("laptop", "paper", "smoke"),
+        help="the atlas ensemble's sizes: the a1 page's parameters at that scale (default: laptop)",
+    )
     return p
 
 
@@ -232,8 +237,11 @@ def _command(args: argparse.Namespace) -> int:
             print(pipeline.prepare(fig, args.scale, out))
     elif args.command == "scores":
         from .atlas import table
+        from .book import pipeline
 
-        manifest = table.make(args.dataset, args.scale, args.out, report=lambda m: print(m, flush=True))
+        a1 = pipeline.find("atlas/a1")
+        p = {**pipeline.defaults(a1), **pipeline.parameters(a1, args.scale)}["atlas"] | {"dataset": args.dataset}
+        manifest = table.make(p, args.out, report=lambda m: print(m, flush=True))
         print(f"scores: {manifest.parent / 'scores.parquet'}\nmanifest: {manifest}")
     return 0
 

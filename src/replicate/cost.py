@@ -88,12 +88,13 @@ def sizes(spec: EnsembleSpec) -> tuple[int, int, int]:
     return pool, test, member
 
 
-def ensemble(spec: EnsembleSpec, probe_dim: int | None = 256) -> Cost:
+def ensemble(spec: EnsembleSpec, probe_dim: int | None = 256, probed: int | None = None, queried: float = 1.0) -> Cost:
     """The cost of training ``spec`` (3 forward passes' FLOPs per training example and step: forward
     and backward), evaluating every member on its evaluation sets after every epoch, and, for an
     ensemble that keeps its weights, k-NN probes at every probe point (Baldock Sec. 2.1): each
-    member's pool and test points queried against its training points, in at most ``probe_dim``
-    dimensions after a random projection. Peak memory per member: weights, gradients and momentum,
+    member's pool and test points (a share ``queried`` of them) queried against its training
+    points, in at most ``probe_dim`` dimensions after a random projection, for the first ``probed``
+    members (all by default); every pool point still passes through the network once. Peak memory per member: weights, gradients and momentum,
     plus one batch's activations and their gradients."""
     t, d = spec.train, spec.data
     in_shape, n_classes = data.SHAPES[d.dataset]
@@ -103,12 +104,12 @@ def ensemble(spec: EnsembleSpec, probe_dim: int | None = 256) -> Cost:
     train_flops = t.n_models * (3 * m.flops * member * t.epochs + m.flops * n_eval * (t.epochs + 1))
     probe_flops = 0.0
     if t.keep_weights:
-        queries = pool + test
+        queries = round(queried * (pool + test))
         per_layer = [
             2 * queries * (member * (min(dim, probe_dim or dim)) + (dim * probe_dim if probe_dim and dim > probe_dim else 0))
             for dim in m.probe_dims
         ]
-        probe_flops = t.n_models * (m.flops * queries + sum(per_layer))
+        probe_flops = (t.n_models if probed is None else probed) * (m.flops * (pool + test) + sum(per_layer))
     batch = t.batch_size or member
     member_bytes = 4 * (3 * m.params + 2 * batch * m.activations)
     store_bytes = t.n_models * (2 * (t.epochs + 1) * n_eval + pool + (4 * m.params if t.keep_weights else 0))

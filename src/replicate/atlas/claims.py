@@ -1,9 +1,46 @@
 """Claims of the atlas chapter (rows a1-a3 of FIGURES.md) that a figure notebook checks."""
 
 from .. import curves
-from ..verdicts import ClaimSpec, Figure, above, at_least, figures
+from ..verdicts import ClaimSpec, Figure, above, at_least, below, figures
 
 FIGURES: dict[str, Figure] = figures(
+    Figure(
+        "atlas/a1",
+        "One table per example: every difficulty score, their rank correlations and convergence",
+        (
+            ClaimSpec(
+                "scores_rank_alike",
+                "The ensemble-based scores rank examples alike: every pair of mean prediction depth (the training side), "
+                "accessibility, the epoch of first true-positive agreement, forgetting events, EL2N and AUM has a Spearman "
+                "correlation of at least 0.5 with the sign that 'harder' implies (every score turned so that higher = "
+                "harder; value: the weakest pair's correlation, each pair over the examples that have both).",
+                test=at_least(0.5, "FIGURES.md a1"),
+                unit="examples",
+            ),
+            ClaimSpec(
+                "statistics_explain_little",
+                "Per example, each image statistic (segment count, edge strength, local entropy, DCT fraction) explains "
+                "little of the difficulty: |Spearman| with mean prediction depth (the training side) below 0.3 (value: "
+                "the largest |Spearman| of the four).",
+                test=below(0.3, "FIGURES.md a1"),
+                unit="examples",
+            ),
+        ),
+    ),
+    Figure(
+        "atlas/a4",
+        "Your own model: the atlas's scores from a hand-written training loop",
+        (
+            ClaimSpec(
+                "agrees_with_atlas",
+                "Networks of another architecture learn the examples in the same order (Hacohen et al. 2020, Sec. 4): "
+                "the accessibility of the page's own torchvision ensemble, recorded from a plain training loop, "
+                "ranks its training images like the atlas MLPs' accessibility (value: Spearman over the images).",
+                test=at_least(0.5, "the line a1 uses for ranking alike (FIGURES.md a1)"),
+                unit="examples",
+            ),
+        ),
+    ),
     Figure(
         "atlas/a3",
         "Hacohen vs Pliushch on random labels: both metrics on the same runs",

@@ -255,11 +255,13 @@ def _image_problems(split: str, images: np.ndarray, table: pd.DataFrame, splits:
 
 
 def _atomic(path: Path, write_to) -> None:
-    """Write ``path`` through a temporary file in its directory, renamed into place."""
+    """Write ``path`` through a temporary file in its directory, renamed into place, readable by all
+    like any released file (a temporary file starts private)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     os.close(fd)
     try:
         write_to(tmp)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

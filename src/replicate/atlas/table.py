@@ -84,7 +84,7 @@ def member_mean(values: np.ndarray, counting: np.ndarray) -> np.ndarray:
     return np.where(n > 0, np.where(counting, values, 0).sum(0) / np.maximum(n, 1), np.nan)
 
 
-def _ensemble_scores(record: Record, side: Side, el2n_at: int) -> dict[str, np.ndarray]:
+def ensemble_scores(record: Record, side: Side, el2n_at: int) -> dict[str, np.ndarray]:
     """The ensemble's scores of one side's examples (no probes, no images)."""
     s, trained = side.record_split, side.trained
     preds, labels, k = record.preds(s), record.labels(s), record.n_classes
@@ -182,7 +182,7 @@ def build(
     parts = []
     for side in sides(record):
         columns = {"id": side.ids, "split": side.split}
-        columns |= _depths(probes, side) | _ensemble_scores(record, side, el2n_at)
+        columns |= _depths(probes, side) | ensemble_scores(record, side, el2n_at)
         for split in np.unique(side.split):
             rows = side.split == split
             for name, values in _image_stats(stats, split, side.ids[rows]).items():
@@ -364,32 +364,50 @@ def epochs_of(record: Record) -> int:
     return record.preds(sides(record)[0].record_split).shape[1] - 1
 
 
-def make(dataset: str, scale: str, out: str | Path, report: Callable[[str], None] = print) -> Path:
-    """Build and release the atlas table of ``dataset`` at ``scale`` into ``out`` (``replicate
-    scores``): the atlas ensemble (trained, or read from the run store), k-NN probes of its first
-    members, the image statistics of the scored examples, :func:`build`, then ``release.write``.
-    Returns the manifest's path; ``report`` hears each step."""
-    if dataset not in DATASETS:
-        raise data.DataError(f"no atlas table of {dataset!r} yet; allowed: {', '.join(DATASETS)}")
-    spec = specs.atlas_spec(scale, dataset)
-    n = spec.train.n_models
-    report(f"atlas ensemble: {n} MLPs of width {spec.train.width:g}, {spec.train.epochs} epochs, each on its own 90% of the pool")
+@dataclass(frozen=True)
+class Atlas:
+    """The atlas of one ensemble: the table and its declarations, the record and probes it came from,
+    and the run-store entries it read ({store path: recipe}) for the manifest."""
+
+    table: pd.DataFrame
+    scores: tuple[Score, ...]
+    record: Record
+    probes: Probes
+    used: dict[str, dict]
+
+
+def compute(p: dict, report: Callable[[str], None] = print) -> Atlas:
+    """The atlas table of a1's ``atlas`` parameter ``p`` (``specs.atlas_spec``): the ensemble
+    (trained, or read from the run store), k-NN probes of its first ``probe_members`` members, the
+    image statistics of the scored examples, then :func:`build`. ``report`` hears each step."""
+    if p["dataset"] not in DATASETS:
+        raise data.DataError(f"no atlas table of {p['dataset']!r} yet; allowed: {', '.join(DATASETS)}")
+    spec = specs.atlas_spec(p)
+    t = spec.train
+    report(f"atlas ensemble: {t.n_models} MLPs of width {t.width:g}, {t.epochs} epochs, each on its own 90% of the pool")
     record = runs.ensemble(spec)
-    members = range(specs.ATLAS[scale]["probe_members"])
-    report(f"k-NN probes of members 0..{members[-1]} (k = {specs.PROBE_K}, at most {specs.PROBE_DIM} dims)")
-    probed = sampled_probes(record, members, specs.PROBE_K, specs.PROBE_DIM)
+    members = range(p["probe_members"])
+    report(f"k-NN probes of members 0..{members[-1]} (k = {specs.PROBE_K}, at most {p['probe_dim']} dims)")
+    probed = sampled_probes(record, members, specs.PROBE_K, p["probe_dim"], seed=p["seed"])
     sizes = {"train": spec.data.n_train, "test": spec.data.n_test}
     report("image statistics of the scored images")
-    stats = {s: runs.image_stats(dataset, s, n=sizes[s], seed=spec.data.seed) for s in data.SPLITS}
+    stats = {s: runs.image_stats(p["dataset"], s, n=sizes[s], seed=spec.data.seed) for s in data.SPLITS}
     table, scores = build(record, probed, stats)
-    images = {s: data.load(dataset, s).x for s in data.SPLITS}
     used = release.recipes([record]) | {
         f"atlas-probes/{m['key']}": {k: m[k] for k in ("member", "k", "probe_dim", "seed", "queries")} for m in probed.meta
     }
     used |= {
-        runs.imagestats_entry(dataset, s, sizes[s], spec.data.seed): runs.imagestats_spec(dataset, s, sizes[s], spec.data.seed)
+        runs.imagestats_entry(p["dataset"], s, sizes[s], spec.data.seed): runs.imagestats_spec(p["dataset"], s, sizes[s], spec.data.seed)
         for s in data.SPLITS
     }
-    manifest = release.write(table, scores, dataset, images, used, out)
-    report(f"{len(table)} examples x {len(scores)} scores written to {manifest.parent}")
+    return Atlas(table, scores, record, probed, used)
+
+
+def make(p: dict, out: str | Path, report: Callable[[str], None] = print) -> Path:
+    """Build the atlas of a1's ``atlas`` parameter ``p`` (:func:`compute`) and release it into
+    ``out`` (``replicate scores``; ``release.write``). Returns the manifest's path."""
+    atlas = compute(p, report)
+    images = {s: data.load(p["dataset"], s).x for s in data.SPLITS}
+    manifest = release.write(atlas.table, atlas.scores, p["dataset"], images, atlas.used, out)
+    report(f"{len(atlas.table)} examples x {len(atlas.scores)} scores written to {manifest.parent}")
     return manifest

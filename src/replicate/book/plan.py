@@ -19,6 +19,7 @@ from ..train import default_device
 from . import pipeline
 
 PLANNED = {"hacohen2020": hacohen.PLANNED, "baldock2021": baldock.PLANNED, "pliushch2022": pliushch.PLANNED, "atlas": atlas.PLANNED}
+PROBED = {"atlas": atlas.PROBED}
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,8 @@ class Line:
     measured: float | None
 
 
-def ensembles(fig: str, scale: str = "laptop", root: Path | None = None) -> dict[str, tuple[EnsembleSpec, int | None]]:
-    """{label: (spec, probe dimensions)} of the ensembles ``fig`` trains at ``scale``, from its
+def ensembles(fig: str, scale: str = "laptop", root: Path | None = None) -> dict[str, tuple[EnsembleSpec, dict]]:
+    """{label: (spec, probe arguments of ``cost.ensemble``)} of the ensembles ``fig`` trains at ``scale``, from its
     notebook's defaults and the scale's parameter file; a parameter file that does not build (an
     unknown data set or architecture, impossible sizes) is a :class:`pipeline.ParameterError` naming
     the figure."""
@@ -44,11 +45,12 @@ def ensembles(fig: str, scale: str = "laptop", root: Path | None = None) -> dict
     params = {**pipeline.defaults(path), **pipeline.parameters(path, scale)}
     try:
         specs = PLANNED[paper][short](params)
+        probed = PROBED.get(paper, {}).get(short, lambda p: {})(params)
         for spec in specs.values():
             cost.model(spec.train.arch, *data.SHAPES[spec.data.dataset], spec.train.width, tuple(spec.train.arch_options))
     except (ValueError, KeyError, TypeError, data.DataError) as e:
         raise pipeline.ParameterError(f"{fig} at {scale} scale does not build: {e}") from None
-    return {label: (spec, params.get("probe_dim", 256)) for label, spec in specs.items()}
+    return {label: (spec, probed.get(label, {"probe_dim": params.get("probe_dim", 256)})) for label, spec in specs.items()}
 
 
 def plan(figs: list[str], scale: str = "laptop", store: Store | None = None, root: Path | None = None) -> list[Line]:
@@ -58,11 +60,11 @@ def plan(figs: list[str], scale: str = "laptop", store: Store | None = None, roo
     dev = default_device()
     lines = []
     for fig in figs:
-        for label, (spec, probe_dim) in ensembles(fig, scale, root).items():
+        for label, (spec, probing) in ensembles(fig, scale, root).items():
             key = spec.key(dev)
             meta = store.path("ensemble", key) / "meta.json"
             measured = json.loads(meta.read_text()).get("train_seconds") if meta.exists() else None
-            lines.append(Line(fig, label, spec, key, cost.ensemble(spec, probe_dim), measured))
+            lines.append(Line(fig, label, spec, key, cost.ensemble(spec, **probing), measured))
     return lines
 
 
