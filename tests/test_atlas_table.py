@@ -75,6 +75,16 @@ def test_held_out_side_scores_by_hand(built):
     np.testing.assert_allclose(column(t, "pd_heldout"), [np.nan, np.nan, 1.0])
 
 
+def test_input_margin_is_the_probed_members_held_out_mean():
+    record = pooled_record()
+    margins = {"train": np.array([[0.5, 0.7, 0.9], [0.2, 0.4, 0.6]])}  # member x row; row 1 held out by member 1, row 2 by member 0
+    t, scores = table.build(record, probes_of(record), stats(), input_margins=margins)
+    np.testing.assert_allclose(column(t, "input_margin"), [np.nan, 0.4, 0.9])
+    assert {s.name: s.sign for s in scores}["input_margin"] == "lower = harder"
+    t, scores = table.build(record, probes_of(record), stats())
+    assert "input_margin" not in t and "input_margin" not in {s.name for s in scores}
+
+
 def test_training_side_scores_by_hand(built):
     t, _ = built
     # row 0: members 0 and 1 (histories 1,0,0 and 0,1,0); row 1: member 0 (0,1,0); row 2: member 1 (2,0,1)

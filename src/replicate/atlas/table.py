@@ -160,29 +160,39 @@ def _probe_member(record: Record, spec: dict, batch: int) -> tuple[dict[str, np.
     return {"depth": depth}, meta | provenance.info()
 
 
-def _depths(probes: Probes, side: Side) -> dict[str, np.ndarray]:
-    """Mean prediction depth over the probed members on each side; members without a depth (the
-    softmax probe disagrees with the net, Baldock A.6.1) do not count."""
+def _depths(probes: Probes, side: Side, input_margins: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Mean prediction depth over the probed members on each side, members without a depth (the
+    softmax probe disagrees with the net, Baldock A.6.1) not counting; and the probed members' mean
+    input margin on the held-out side, where ``input_margins`` has the side's split."""
     depth = probes.depth(side.record_split).astype(np.float64)
     trained = side.trained[list(probes.members)]
     has = depth >= 0
-    return {"pd_heldout": member_mean(depth, has & ~trained), "pd_train": member_mean(depth, has & trained)}
+    out = {"pd_heldout": member_mean(depth, has & ~trained), "pd_train": member_mean(depth, has & trained)}
+    if side.record_split in input_margins:
+        out["input_margin"] = member_mean(input_margins[side.record_split], ~trained)
+    return out
 
 
 def build(
-    record: Record, probes: Probes, stats: Mapping[str, Mapping[str, np.ndarray]], el2n_at: int | None = None
+    record: Record,
+    probes: Probes,
+    stats: Mapping[str, Mapping[str, np.ndarray]],
+    el2n_at: int | None = None,
+    input_margins: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, tuple[Score, ...]]:
     """The atlas table of a 90:10 ``record`` (kept margins) and its ``probes``: columns ``id``,
     ``split`` and one per score, one row per evaluated example; and the scores' declarations.
 
     ``stats``: per released split, ``runs.image_stats`` of (at least) its scored examples, matched
-    by id. ``el2n_at``: the epoch of EL2N, :func:`el2n_epoch` of the run's length by default."""
+    by id. ``el2n_at``: the epoch of EL2N, :func:`el2n_epoch` of the run's length by default.
+    ``input_margins``: per record split, the probed members' (M_probed, n) input margins
+    (``probes.input_margins``); without it the table has no ``input_margin`` column."""
     epochs = record.preds(sides(record)[0].record_split).shape[1] - 1
     el2n_at = el2n_epoch(epochs) if el2n_at is None else el2n_at
     parts = []
     for side in sides(record):
         columns = {"id": side.ids, "split": side.split}
-        columns |= _depths(probes, side) | ensemble_scores(record, side, el2n_at)
+        columns |= _depths(probes, side, input_margins or {}) | ensemble_scores(record, side, el2n_at)
         for split in np.unique(side.split):
             rows = side.split == split
             for name, values in _image_stats(stats, split, side.ids[rows]).items():
@@ -193,7 +203,8 @@ def build(
     for side in sides(record):
         for split in np.unique(side.split):
             trained[split] |= bool(side.trained[:, side.split == split].any())
-    return table, declarations(record, probes, el2n_at, tuple(trained), tuple(s for s, t in trained.items() if t))
+    scores = declarations(record, probes, el2n_at, tuple(trained), tuple(s for s, t in trained.items() if t))
+    return table, tuple(sc for sc in scores if sc.name in table.columns)
 
 
 def _image_stats(stats: Mapping[str, Mapping[str, np.ndarray]], split: str, ids: np.ndarray) -> dict[str, np.ndarray]:
@@ -258,6 +269,16 @@ def declarations(
             "lower = harder",
             "Pleiss et al. 2020, Eq. 1 (margin); Baldock et al. 2021, Sec. 3.3 (output margin)",
             "logit",
+            splits,
+        ),
+        (
+            "input_margin",
+            f"mean over the probed members' {HELD_OUT} of the linearised distance in input space from the example to the "
+            "nearest decision boundary of the predicted class: min over other classes j of |z_pred - z_j| / ||grad_x "
+            "(z_pred - z_j)||, in the members' normalised input units",
+            "lower = harder",
+            "Baldock et al. 2021, Sec. 3.3 (adversarial input margin, linearised as in Jiang et al. 2018)",
+            "normalised input units",
             splits,
         ),
         (
@@ -389,10 +410,12 @@ def compute(p: dict, report: Callable[[str], None] = print) -> Atlas:
     members = range(p["probe_members"])
     report(f"k-NN probes of members 0..{members[-1]} (k = {specs.PROBE_K}, at most {p['probe_dim']} dims)")
     probed = sampled_probes(record, members, specs.PROBE_K, p["probe_dim"], seed=p["seed"])
+    report(f"input margins of members 0..{members[-1]} on every image")
+    margins = {"train": probing.input_margins(record, "train", members)}
     sizes = {"train": spec.data.n_train, "test": spec.data.n_test}
     report("image statistics of the scored images")
     stats = {s: runs.image_stats(p["dataset"], s, n=sizes[s], seed=spec.data.seed) for s in data.SPLITS}
-    table, scores = build(record, probed, stats)
+    table, scores = build(record, probed, stats, input_margins=margins)
     used = release.recipes([record]) | {
         f"atlas-probes/{m['key']}": {k: m[k] for k in ("member", "k", "probe_dim", "seed", "queries")} for m in probed.meta
     }
