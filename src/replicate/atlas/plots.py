@@ -66,7 +66,7 @@ def histograms(panels: dict[str, tuple[np.ndarray, np.ndarray]], epoch: int) -> 
         ax.set(xlabel=f"networks right (of {len(observed) - 1})", yscale="log", title=title)
         ax.set_xticks(k)
     axes[0, 0].set_ylabel(f"share of training images, epoch {epoch}")
-    axes[0, 0].legend(fontsize=8, frameon=False)
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), fontsize=8, frameon=False, loc="outside lower center", ncol=2)
     return fig
 
 

@@ -14,11 +14,16 @@ from ..train import TrainConfig
 
 PLANNED: dict[str, Callable[[dict], dict[str, EnsembleSpec]]] = {
     "a1": lambda p: {"atlas": atlas_spec(p["atlas"])},
+    "a4": lambda p: {"atlas": atlas_spec(p["atlas"])},
     "a3": lambda p: {"random labels": random_labels_spec(p["h8"]), "natural": natural_spec(p["natural"])},
 }
 """The ensembles each figure trains or reads, by label, from its parameter values: what
-``replicate plan`` prices (both of a3's are h8's and h1's, counted once in the book's total)."""
-PROBED: dict[str, Callable[[dict], dict[str, dict]]] = {"a1": lambda p: {"atlas": probe_cost(p["atlas"])}}
+``replicate plan`` prices (both of a3's are h8's and h1's, a4's atlas is a1's, each counted once in
+the book's total; a4's own torchvision loop is not an ensemble spec and is not priced)."""
+PROBED: dict[str, Callable[[dict], dict[str, dict]]] = {
+    "a1": lambda p: {"atlas": probe_cost(p["atlas"])},
+    "a4": lambda p: {"atlas": probe_cost(p["atlas"])},
+}
 """Per figure and ensemble label, the probes that figure runs when they are not every member on
 every point (``cost.ensemble``'s probe arguments)."""
 
