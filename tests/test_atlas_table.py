@@ -7,6 +7,7 @@ from replicate import cli, cost, data, imagestats, runs
 from replicate.atlas import release, specs, table
 from replicate.book import pipeline
 from replicate.probes import Probes
+from replicate.store import Store
 from replicate.train import TrainConfig
 
 # A pooled 90:10 ensemble by hand: 2 members, 2 epochs (3 checkpoints), 3 classes; the pool holds
@@ -229,5 +230,8 @@ def test_scores_cli_smoke_round_trip(tmp_path, monkeypatch, capsys):
         got.manifest["dataset"] == "fashion_mnist"
         and sum(k.startswith("atlas-probes/") for k in got.manifest["runs"]) == p["probe_members"]
     )
+    assert sum(k.startswith("input_margin/") for k in got.manifest["runs"]) == p["probe_members"]
+    store = Store(tmp_path / "store")
+    assert all(store.path(*k.split("/")).exists() for k in got.manifest["runs"])  # every entry named is in the store
     assert cli.main(["scores", "mnist", "--out", str(out)]) == 2
     assert "allowed: fashion_mnist" in capsys.readouterr().err

@@ -415,8 +415,13 @@ def input_margins(
     return np.stack([_member_input_margin(record, i, split, store, device, batch) for i in bar])
 
 
+def input_margin_key(record: Record, i: int, split: str) -> str:
+    """The run-store key of member ``i``'s input margins on ``split`` (kind ``input_margin``)."""
+    return store_key("input_margin", {"member_of": member_of(record), "member": i, "split": split}, VERSION)
+
+
 def _member_input_margin(record: Record, i: int, split: str, store: Store, device, batch: int) -> np.ndarray:
-    key = store_key("input_margin", {"member_of": member_of(record), "member": i, "split": split}, VERSION)
+    key = input_margin_key(record, i, split)
 
     def compute() -> tuple[dict[str, np.ndarray], dict]:
         margin = input_margin(member_net(record, i, device), datasets(record)[split].x, batch, normaliser(record))

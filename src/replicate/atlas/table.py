@@ -419,6 +419,7 @@ def compute(p: dict, report: Callable[[str], None] = print) -> Atlas:
     used = release.recipes([record]) | {
         f"atlas-probes/{m['key']}": {k: m[k] for k in ("member", "k", "probe_dim", "seed", "queries")} for m in probed.meta
     }
+    used |= {f"input_margin/{probing.input_margin_key(record, i, 'train')}": {"member": i, "split": "train"} for i in members}
     used |= {
         runs.imagestats_entry(p["dataset"], s, sizes[s], spec.data.seed): runs.imagestats_spec(p["dataset"], s, sizes[s], spec.data.seed)
         for s in data.SPLITS
