@@ -18,8 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def params(fig: str, scale: str) -> dict:
-    nb = pipeline.notebooks(ROOT)[fig]
-    return pipeline.defaults(nb) | pipeline.parameters(nb, scale)
+    return pipeline.resolved(pipeline.notebooks(ROOT)[fig], scale)
 
 
 @pytest.mark.parametrize("scale", ["laptop", "smoke", "paper"])

@@ -170,7 +170,7 @@ def test_pool_option_keeps_existing_keys():
 
 def a1_atlas(scale: str) -> dict:
     path = pipeline.find("atlas/a1")
-    return {**pipeline.defaults(path), **pipeline.parameters(path, scale)}["atlas"]
+    return pipeline.resolved(path, scale)["atlas"]
 
 
 def test_atlas_specs_pool_every_image_at_laptop_scale():

@@ -87,8 +87,8 @@ def test_matched_gap_pairs_equal_accuracies_from_natural_epoch_one():
 @pytest.mark.parametrize("scale", ["laptop", "smoke", "paper"])
 def test_p2_reads_h1s_natural_collection(scale):
     nbs = pipeline.notebooks(ROOT)
-    h1 = pipeline.defaults(nbs["hacohen2020/h1"]) | pipeline.parameters(nbs["hacohen2020/h1"], scale)
-    p2 = pipeline.defaults(nbs["pliushch2022/p2"]) | pipeline.parameters(nbs["pliushch2022/p2"], scale)
+    h1 = pipeline.resolved(nbs["hacohen2020/h1"], scale)
+    p2 = pipeline.resolved(nbs["pliushch2022/p2"], scale)
     keys = ("dataset", "arch", "width", "n_models", "n_train", "n_test", "epochs", "batch_size", "lr", "momentum", "seed")
     assert {k: p2["natural"][k] for k in keys} == {k: h1[k] for k in keys}
 

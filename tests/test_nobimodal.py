@@ -96,8 +96,8 @@ def test_natural_spec_is_h1s_spec():
 def test_natural_parameters_follow_h1_at_every_scale(fig, scale):
     """Each Sec. 5 notebook reads h1's collection back from the store: same values as h1's."""
     nbs = pipeline.notebooks(ROOT)
-    h1 = pipeline.defaults(nbs["hacohen2020/h1"]) | pipeline.parameters(nbs["hacohen2020/h1"], scale)
-    ours = pipeline.defaults(nbs[f"hacohen2020/{fig}"]) | pipeline.parameters(nbs[f"hacohen2020/{fig}"], scale)
+    h1 = pipeline.resolved(nbs["hacohen2020/h1"], scale)
+    ours = pipeline.resolved(nbs[f"hacohen2020/{fig}"], scale)
     assert {k: ours["natural"][k] for k in NATURAL_KEYS} == {k: h1[k] for k in NATURAL_KEYS}
 
 

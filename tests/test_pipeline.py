@@ -206,6 +206,13 @@ def test_every_scale_file_passes_the_checks():
             pipeline.parameters(path, scale)
 
 
+def test_resolved_lays_a_scales_file_over_the_defaults():
+    path = pipeline.find("atlas/a1")
+    laptop, smoke = pipeline.resolved(path), pipeline.resolved(path, "smoke")
+    assert laptop == pipeline.defaults(path) and laptop["atlas"]["n_models"] == 16
+    assert set(smoke) == set(laptop) and smoke["atlas"]["n_models"] == 4 and smoke["shown"] == 6  # from a1.smoke.yaml
+
+
 def test_book_honours_replicate_results(project, tmp_path, monkeypatch):
     elsewhere = tmp_path / "elsewhere"
     monkeypatch.setenv("REPLICATE_RESULTS", str(elsewhere))

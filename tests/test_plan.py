@@ -71,12 +71,7 @@ def test_every_figure_plans_at_every_scale(scale):
         for label, (s, probing) in plan.ensembles(fig, scale, ROOT).items():
             assert cost.ensemble(s, **probing).train_flops > 0, (fig, label)
     atlas = plan.ensembles("atlas/a1", scale, ROOT)["atlas"][1]  # only the probed members are priced, on their queried points
-    assert (
-        atlas["probed"]
-        == {**pipeline.defaults(pipeline.find("atlas/a1", ROOT)), **pipeline.parameters(pipeline.find("atlas/a1", ROOT), scale)}["atlas"][
-            "probe_members"
-        ]
-    )
+    assert atlas["probed"] == pipeline.resolved(pipeline.find("atlas/a1", ROOT), scale)["atlas"]["probe_members"]
 
 
 def test_a_parameter_file_that_does_not_build_is_named(tmp_path):

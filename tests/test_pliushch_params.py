@@ -13,8 +13,7 @@ RUN_KEYS = ("dataset", "arch", "width", "n_models", "n_repeats", "n_train", "n_t
 
 
 def params(fig: str, scale: str) -> dict:
-    nb = pipeline.notebooks(ROOT)[fig]
-    return pipeline.defaults(nb) | pipeline.parameters(nb, scale)
+    return pipeline.resolved(pipeline.notebooks(ROOT)[fig], scale)
 
 
 @pytest.mark.parametrize("scale", ["laptop", "smoke", "paper"])

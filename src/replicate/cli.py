@@ -239,8 +239,7 @@ def _command(args: argparse.Namespace) -> int:
         from .atlas import table
         from .book import pipeline
 
-        a1 = pipeline.find("atlas/a1")
-        p = {**pipeline.defaults(a1), **pipeline.parameters(a1, args.scale)}["atlas"] | {"dataset": args.dataset}
+        p = pipeline.resolved(pipeline.find("atlas/a1"), args.scale)["atlas"] | {"dataset": args.dataset}
         manifest = table.make(p, args.out, report=lambda m: print(m, flush=True))
         print(f"scores: {manifest.parent / 'scores.parquet'}\nmanifest: {manifest}")
     return 0

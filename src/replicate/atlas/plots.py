@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..plotting import COLORS, integer_epochs
+from . import ranks
 
 WINDOW = "#fdb863"
 
@@ -76,21 +77,14 @@ def spearman_matrix(rho, groups: list[list[str]], labels: dict[str, str]) -> plt
     same story outlined."""
     import seaborn as sns
     from scipy.cluster import hierarchy
-    from scipy.spatial.distance import squareform
 
-    order = [n for g in groups for n in g]
-    shown = rho.loc[order, order]
-    n = len(order)
     fig = plt.figure(figsize=(8.8, 8.6), layout="constrained")
     grid = fig.add_gridspec(2, 2, height_ratios=(1.2, 6), width_ratios=(30, 1))
     top, ax, bar = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])
-    distance = np.clip(1 - shown.to_numpy(np.float64), 0, 2)
-    np.fill_diagonal(distance, 0)
-    tree = hierarchy.average(squareform(np.nan_to_num((distance + distance.T) / 2, nan=2.0), checks=False))
-    drawn = hierarchy.dendrogram(tree, ax=top, no_labels=True, color_threshold=0, above_threshold_color="#555555")
-    leaves = [order[i] for i in drawn["leaves"]]
-    shown = shown.loc[leaves, leaves]
-    top.set(xlim=(0, 10 * n), ylabel="1 - Spearman", xticks=[])
+    drawn = hierarchy.dendrogram(ranks.tree(rho), ax=top, no_labels=True, color_threshold=0, above_threshold_color="#555555")
+    leaves = [rho.columns[i] for i in drawn["leaves"]]
+    shown = rho.loc[leaves, leaves]
+    top.set(xlim=(0, 10 * len(leaves)), ylabel="1 - Spearman", xticks=[])
     top.grid(False)
     for side in ("top", "right", "bottom"):
         top.spines[side].set_visible(False)
@@ -110,11 +104,9 @@ def spearman_matrix(rho, groups: list[list[str]], labels: dict[str, str]) -> plt
         yticklabels=names,
         cbar_kws={"label": "Spearman (both turned: higher = harder)"},
     )
-    for g in groups:
-        at = [leaves.index(name) for name in g]
-        lo, hi = min(at), max(at) + 1
-        if hi - lo == len(g):
-            ax.add_patch(plt.Rectangle((lo, lo), hi - lo, hi - lo, fill=False, ec="k", lw=1.6))
+    for g in groups:  # clusters cut from the tree are subtrees: contiguous among its leaves
+        lo = min(leaves.index(name) for name in g)
+        ax.add_patch(plt.Rectangle((lo, lo), len(g), len(g), fill=False, ec="k", lw=1.6))
     top.set_title("How the scores rank the same examples")
     ax.tick_params(labelsize=8)
     return fig

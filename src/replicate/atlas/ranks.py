@@ -52,26 +52,31 @@ def strongest_statistic(table: pd.DataFrame, stats: Sequence[str], depth: str = 
     return float(rho.max()), str(rho.idxmax())
 
 
+def tree(rho: pd.DataFrame) -> np.ndarray:
+    """The average-linkage tree of ``rho``'s columns at distance 1 - Spearman (an undefined
+    correlation counts as the largest distance, 2)."""
+    distance = np.clip(1 - rho.to_numpy(np.float64), 0, 2)
+    np.fill_diagonal(distance, 0)
+    return hierarchy.average(squareform(np.nan_to_num((distance + distance.T) / 2, nan=2.0), checks=False))
+
+
 def groups(rho: pd.DataFrame, line: float = SAME_STORY) -> list[list[str]]:
     """The scores that tell the same story: average-linkage clusters of ``rho`` cut where the mean
     correlation between two groups falls below ``line``, largest group first, each in leaf order."""
     names = list(rho.columns)
     if len(names) < 2:
         return [names]
-    distance = np.clip(1 - rho.to_numpy(np.float64), 0, 2)
-    np.fill_diagonal(distance, 0)
-    tree = hierarchy.average(squareform(np.nan_to_num((distance + distance.T) / 2, nan=2.0), checks=False))
-    labels = hierarchy.fcluster(tree, t=1 - line, criterion="distance")
-    order = hierarchy.leaves_list(tree)
+    linkage = tree(rho)
+    labels = hierarchy.fcluster(linkage, t=1 - line, criterion="distance")
     found: dict[int, list[str]] = {}
-    for i in order:
+    for i in hierarchy.leaves_list(linkage):
         found.setdefault(labels[i], []).append(names[i])
     return sorted(found.values(), key=len, reverse=True)
 
 
 def leaf_order(rho: pd.DataFrame) -> list[str]:
     """The scores in the order of their average-linkage tree, so that groups sit together."""
-    return [name for group in groups(rho, line=-1.0) for name in group]
+    return [rho.columns[i] for i in hierarchy.leaves_list(tree(rho))]
 
 
 def mean_rank(frame: pd.DataFrame, names: Sequence[str]) -> pd.Series:

@@ -24,7 +24,7 @@ from ..train import default_device
 def h1_spec(scale: str) -> runs.EnsembleSpec:
     """h1's collection at ``scale`` (its notebook's parameters, with the scale's file laid over)."""
     path = pipeline.find("hacohen2020/h1")
-    p = {**pipeline.defaults(path), **pipeline.parameters(path, scale)}
+    p = pipeline.resolved(path, scale)
     return specs.collection(
         p["dataset"], p["arch"], p["n_models"], p["epochs"], p["width"], p["batch_size"], p["lr"], p["seed"], p["n_train"], p["n_test"]
     )

@@ -85,6 +85,11 @@ def defaults(path: Path) -> dict:
     raise ValueError(f"{path} has no cell tagged 'parameters'")
 
 
+def resolved(path: Path, scale: str = "laptop") -> dict:
+    """Every parameter ``path`` runs with at ``scale``: its defaults with the scale's file laid over."""
+    return defaults(path) | parameters(path, scale)
+
+
 def parameters(path: Path, scale: str = "laptop", overrides: dict | None = None, files: list[Path] = ()) -> dict:
     """The parameters to run ``path`` with: ``scale`` (for a notebook that has that parameter), a
     scale's file, then ``files``, then ``overrides``, each laid over the last.

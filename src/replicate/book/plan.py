@@ -42,7 +42,7 @@ def ensembles(fig: str, scale: str = "laptop", root: Path | None = None) -> dict
     the figure."""
     path = pipeline.find(fig, root)
     paper, short = fig.split("/")
-    params = {**pipeline.defaults(path), **pipeline.parameters(path, scale)}
+    params = pipeline.resolved(path, scale)
     try:
         specs = PLANNED[paper][short](params)
         probed = PROBED.get(paper, {}).get(short, lambda p: {})(params)
